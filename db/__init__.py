@@ -1,0 +1,1 @@
+"""SQLAlchemy models, sessions and Alembic migrations: the only code that talks SQL."""

@@ -1,0 +1,1 @@
+"""Metrics, paired bootstrap, Table 1 and reports."""

@@ -1,0 +1,1 @@
+"""Label-free evolution of per-domain rulebooks: signals, reflector, curator, acceptance."""
