@@ -63,7 +63,8 @@ def smooth_field(rng: np.random.Generator, shape: tuple[int, int], scale: float)
     cell = max(scale / 4, 1.0)
     gh, gw = int(h / cell) + 8, int(w / cell) + 8
     coarse = ndi.gaussian_filter(rng.standard_normal((gh, gw)).astype(np.float32), 2.0, mode="wrap")
-    big = np.asarray(Image.fromarray(coarse).resize((int(gw * cell), int(gh * cell)), Image.Resampling.BILINEAR))
+    size = (int(gw * cell), int(gh * cell))
+    big = np.asarray(Image.fromarray(coarse).resize(size, Image.Resampling.BILINEAR))
     f = big[int(4 * cell):int(4 * cell) + h, int(4 * cell):int(4 * cell) + w]
     f = f - f.mean()
     return (f / (f.std() + 1e-6)).astype(np.float32)
@@ -103,7 +104,7 @@ def blob(rng: np.random.Generator, center: tuple[float, float], radius: float, *
     theta = np.arctan2(ry, rx)
     r = np.hypot(ry, rx)
     edge = np.ones_like(theta)
-    for k, am, ph in zip(ks, amp, phase):
+    for k, am, ph in zip(ks, amp, phase, strict=True):
         edge += am * np.cos(k * theta + ph)
     edge = radius * np.clip(edge, 0.3, 2.0)
     out[y0:y1, x0:x1] = np.clip((edge - r) / max(soft, 1e-3) + 0.5, 0, 1)

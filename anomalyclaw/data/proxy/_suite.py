@@ -70,7 +70,7 @@ def plan(code: str, seed: int) -> list[Slot]:
         for label, n in ((0, n_norm), (1, n_anom)):
             raw += [(split, label, cats[(j + label) % len(cats)]) for j in range(n)]
     order = _rng(seed, code, _ROLE_IDS, 0).permutation(len(raw))
-    return [Slot(f"{code}_{int(pos) + 1:04d}", *raw[i], index=i) for i, pos in zip(range(len(raw)), order)]
+    return [Slot(f"{code}_{int(pos) + 1:04d}", *raw[i], index=i) for i, pos in enumerate(order)]
 
 
 def pool_categories(code: str) -> list[str]:
