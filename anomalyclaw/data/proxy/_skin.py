@@ -59,9 +59,11 @@ class Skin(ProxyDomain):
         brown = _BROWN[int(rng.integers(len(_BROWN)))] * u(rng, 0.75, 1.15)
         shade = brown[None, None] * (1 + u(rng, 0.0, 0.35) * np.clip(d, 0, 1)[..., None] ** 2)
         img = over(img, np.clip(shade, 0, 1), a * u(rng, 0.8, 0.95))
+        hairs = np.zeros((SIZE, SIZE), np.float32)
         for _ in range(int(rng.integers(0, 6))):
             pts = random_walk(rng, (u(rng, 0, SIZE), u(rng, 0, SIZE)), 12, 12.0, u(rng, 0, 6.3), 0.08)
-            img = over(img, (0.18, 0.12, 0.08), polyline_alpha(pts, u(rng, 0.8, 1.6)) * 0.8)
+            hairs = np.maximum(hairs, polyline_alpha(pts, u(rng, 0.8, 1.6)))
+        img = over(img, (0.18, 0.12, 0.08), hairs * 0.8)
         vig = np.clip((np.hypot(yy - SIZE / 2, xx - SIZE / 2) - u(rng, 120, 170)) / 20, 0, 1)
         img = img * (1 - 0.85 * vig[..., None])
         return Scene(np.clip(img, 0, 1).astype(np.float32), state=(c, r, a))

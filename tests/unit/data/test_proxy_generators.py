@@ -60,3 +60,15 @@ def test_model_facing_description_is_neutral(code: str) -> None:
         assert word not in text, f"{code} description gives away {word!r}"
     assert "proxy" in spec.about.lower() and "not" in spec.about.lower()
     assert spec.data_source == "proxy"
+
+
+@pytest.mark.parametrize("shape", [(5, 7), (6, 4, 3)])
+def test_png_writer_round_trips(shape: tuple[int, ...], tmp_path) -> None:
+    from anomalyclaw.data.proxy._png import write_png
+    from anomalyclaw.images import load_rgb
+
+    arr = np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
+    write_png(arr, tmp_path / "x.png")
+    back = load_rgb(tmp_path / "x.png")
+    expect = np.repeat(arr[..., None], 3, -1) if arr.ndim == 2 else arr
+    assert np.array_equal(back, expect)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import time
 from collections import Counter
@@ -10,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from anomalyclaw.data import load_domain
 from anomalyclaw.data.proxy import (
@@ -80,16 +78,15 @@ def test_ids_and_file_names_do_not_carry_the_label(proxy_cache: Path) -> None:
     assert all(i.query_path.name == f"{i.item_id}.png" for i in d.items)
 
 
-def test_files_are_the_seeded_samples_byte_for_byte(proxy_cache: Path) -> None:
+def test_files_are_the_seeded_samples_byte_for_byte(proxy_cache: Path, tmp_path: Path) -> None:
     d = load_proxy("D4", cache_dir=proxy_cache)
     gen = get_generator("D4")
     for slot in _suite.plan("D4", 0)[:3]:
         rng = _suite._rng(0, "D4", _suite._ROLE_QUERY, slot.index)
         s = draw_sample(gen, rng, slot.category, bool(slot.label))
-        buf = io.BytesIO()
-        Image.fromarray(s.image).save(buf, format="PNG", compress_level=1)
+        _suite._save(s.image, tmp_path / "again.png")
         path = next(i.query_path for i in d.items if i.item_id == slot.item_id)
-        assert path.read_bytes() == buf.getvalue()
+        assert path.read_bytes() == (tmp_path / "again.png").read_bytes()
         other = draw_sample(gen, _suite._rng(1, "D4", _suite._ROLE_QUERY, slot.index), slot.category,
                             bool(slot.label))
         assert not np.array_equal(other.image, s.image)
