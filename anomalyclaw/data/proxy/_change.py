@@ -42,6 +42,7 @@ class Layout:
     ground: np.ndarray        # (H, W, 3) terrain + roads
     free: np.ndarray          # (H, W) bool: empty land a building may go on
     houses: list[House]
+    road: np.ndarray          # (H, W) road alpha
 
 
 def _house_window(h: House, dy: float = 0.0, dx: float = 0.0,
@@ -86,14 +87,15 @@ class Change(ProxyDomain):
             "Pairs of aerial images of the same suburban tile taken at two dates: fields, bare soil, "
             "roads and buildings seen from above. The reference is the 'before' image of the same "
             "place. Between the dates, normal differences are season and illumination (greener or "
-            "browner vegetation, brightness, haze), a one- or two-pixel misregistration and sensor "
-            "noise; the buildings and roads themselves stay the same."),
+            "browner vegetation, brightness), patches of crops or grass changing, vehicles on the "
+            "roads, a one- or two-pixel misregistration and sensor noise; the buildings and roads "
+            "themselves stay the same."),
         about=(
             "Proxy for LEVIR-CD+ built from scikit-image's grass and gravel photos (vegetation and "
             "soil, mixed by a random field) with procedural roads and buildings. The 'after' image "
             "of a changed pair gains new buildings (sometimes a cleared plot) of sizes from a few "
-            "pixels to large blocks; normal pairs differ by season, light and registration only. It "
-            "is not LEVIR-CD+: no real satellite imagery or real construction."),
+            "pixels to large blocks; normal pairs differ by season, light, local vegetation, vehicles "
+            "and registration. It is not LEVIR-CD+: no real satellite imagery or real construction."),
         categories=("suburb",), paired=True)
     noise = 0.012
 
@@ -120,7 +122,7 @@ class Change(ProxyDomain):
             if h is not None:
                 houses.append(h)
                 taken |= self._halo(h)
-        return Layout(ground.astype(np.float32), ~taken, houses)
+        return Layout(ground.astype(np.float32), ~taken, houses, road)
 
     @staticmethod
     def _halo(h: House) -> np.ndarray:
@@ -134,9 +136,25 @@ class Change(ProxyDomain):
                 return h
         return None
 
+    def _dressing(self, rng: np.random.Generator, lay: Layout) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What changes between any two dates: vehicles on roads and patches of vegetation."""
+        cars = np.zeros((SIZE, SIZE), np.float32)
+        colour = np.zeros((SIZE, SIZE, 3), np.float32)
+        ys, xs = np.nonzero(lay.road > 0.9)
+        for _ in range(int(rng.integers(0, 8)) if len(ys) else 0):
+            k = int(rng.integers(len(ys)))
+            hy, hx = (1, 2) if rng.random() < 0.5 else (2, 1)
+            win = (slice(max(0, ys[k] - hy), ys[k] + hy), slice(max(0, xs[k] - hx), xs[k] + hx))
+            cars[win] = 1.0
+            colour[win] = rng.choice([(0.9, 0.9, 0.9), (0.15, 0.15, 0.18), (0.7, 0.2, 0.2), (0.3, 0.4, 0.7)])
+        veg = 1 + u(rng, 0.05, 0.15) * np.clip(smooth_field(rng, (SIZE, SIZE), 40) - 0.6, -1, 1)
+        return cars, colour, veg.astype(np.float32)
+
     def _render(self, lay: Layout, houses: list[House], season: np.ndarray, light: float,
-                shift: tuple[int, int]) -> np.ndarray:
-        img = lay.ground * (season * light)
+                shift: tuple[int, int], dressing: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+        cars, car_colour, veg = dressing
+        img = lay.ground * (season * light) * veg[..., None]
+        img = img * (1 - cars[..., None]) + car_colour * cars[..., None]
         shadow = np.zeros((SIZE, SIZE), np.float32)
         for h in houses:
             win, a = _house_window(h, -2.5, -2.5)
@@ -152,8 +170,10 @@ class Change(ProxyDomain):
 
     def normal(self, rng: np.random.Generator, category: str) -> Scene:
         lay = self._layout(rng)
-        before = self._render(lay, lay.houses, self._season(rng), u(rng, 0.9, 1.1), (0, 0))
-        view = (self._season(rng), u(rng, 0.88, 1.12), tuple(int(v) for v in rng.integers(-2, 3, 2)))
+        before = self._render(lay, lay.houses, self._season(rng), u(rng, 0.9, 1.1), (0, 0),
+                              self._dressing(rng, lay))
+        view = (self._season(rng), u(rng, 0.88, 1.12), tuple(int(v) for v in rng.integers(-2, 3, 2)),
+                self._dressing(rng, lay))
         after = self._render(lay, lay.houses, *view)
         return Scene(after, state=(lay, view), before=before)
 
