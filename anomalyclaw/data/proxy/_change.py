@@ -93,7 +93,7 @@ class Change(ProxyDomain):
         about=(
             "Proxy for LEVIR-CD+ built from scikit-image's grass and gravel photos (vegetation and "
             "soil, mixed by a random field) with procedural roads and buildings. The 'after' image "
-            "of a changed pair gains new buildings (sometimes a cleared plot) of sizes from a few "
+            "of a changed pair gains new buildings (sometimes loses one) of sizes from a few "
             "pixels to large blocks; normal pairs differ by season, light, local vegetation, vehicles "
             "and registration. It is not LEVIR-CD+: no real satellite imagery or real construction."),
         categories=("suburb",), paired=True)

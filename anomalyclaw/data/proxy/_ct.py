@@ -24,7 +24,7 @@ class LiverCT(ProxyDomain):
             "vessels of slightly different density; body size, organ shapes and noise vary."),
         about=(
             "Proxy for BMAD-Liver built procedurally (ellipses and random blobs for the body and "
-            "organs) with soft-tissue texture from scikit-image's moon and gravel photos and "
+            "organs) with soft-tissue texture from scikit-image's moon photo and "
             "correlated CT-like noise. Anomalies are hypodense (darker) round lesions in the liver, "
             "single or multiple, from faint to clear; normal slices include vessels as confounders. "
             "It is not CT data and carries no diagnostic meaning."),

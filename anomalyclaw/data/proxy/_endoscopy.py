@@ -37,7 +37,7 @@ class Endoscopy(ProxyDomain):
             "Proxy for HyperKvasir built from scikit-image's retina photo (its vessel network reads "
             "as mucosal vessels), recoloured, cropped at random rotations, with procedural folds, "
             "glints and a circular field of view. Anomalies are polyp-like bulges (shaded domes with "
-            "their own glint, flat to pedunculated) and whitish ulcers with a red rim. It is not "
+            "their own glint, from flat to raised) and whitish ulcers with a red rim. It is not "
             "endoscopy data and carries no diagnostic meaning."),
         categories=("mucosa",))
     noise = 0.012

@@ -38,8 +38,9 @@ class Retail(ProxyDomain):
             "printed in full and clean; normal photos differ in position, slight size change, how "
             "far the can is turned, lighting, and what neighbouring products show at the edges."),
         about=(
-            "Proxy for GoodsAD built from scikit-image's chelsea, astronaut, rocket and text photos "
-            "used as product labels on procedurally shaded packages in front of a procedural shelf. "
+            "Proxy for GoodsAD built from scikit-image's chelsea, astronaut and rocket photos used as "
+            "product labels (with a printed brand band) on procedurally shaded packages in front of a "
+            "procedural shelf with random neighbouring products. "
             "Anomalies are packaging defects: dents, torn labels, stains, misprints, scuffs and an "
             "extra sticker. It is not GoodsAD: three products, painted defects, no real shelf scenes."),
         categories=("can", "box", "carton"))

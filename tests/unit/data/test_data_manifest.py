@@ -60,3 +60,14 @@ def test_unknown_domain_is_refused() -> None:
     with pytest.raises(UnknownDomainError, match="D13"):
         upstream_entries("D13")
     assert upstream_entries("d9") == upstream_entries("D9")
+
+
+def test_licence_and_attribution_ship_beside_the_manifests() -> None:
+    from importlib import resources
+
+    folder = resources.files("anomalyclaw.data.upstream")
+    assert "CC BY-NC 4.0" in folder.joinpath("LICENSE").read_text(encoding="utf-8")
+    assert "jam-cc/AnomalyClaw" in folder.joinpath("ATTRIBUTION.md").read_text(encoding="utf-8")
+    names = {p.name for p in folder.iterdir()}
+    assert {"split_ids.json", "domain_config.json"} <= names
+    assert len([n for n in names if n.endswith("_manifest.json")]) == 12
