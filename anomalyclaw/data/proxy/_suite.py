@@ -28,7 +28,7 @@ from anomalyclaw.data.proxy._png import write_png
 from anomalyclaw.data.proxy._registry import get_generator
 
 #: Bump whenever any generator's output changes: it is part of the cache key.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 POOL_SIZE = 60
 N_REFS = 10
 MANIFEST = "manifest.json"
