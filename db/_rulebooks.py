@@ -253,14 +253,17 @@ class RulebookStore(StoreBase):
     def rollback(self, domain: str, version: int, *, note: str | None = None) -> int:
         """A new accepted version whose active rules equal those of ``version``.
 
-        Rules added after ``version`` are retired (ids are never deleted or reused).
+        Rules added after ``version`` are retired (ids are never deleted or reused). When the
+        current version already equals ``version``, nothing is written.
 
         Returns:
-            The new version number.
+            The new version number (the current one when nothing was written).
         """
         target = self.get_rulebook(domain, version)
         current = self.current_rulebook(domain)
         deltas = diff_rulebooks(current, target, rationale=f"rollback to v{version}")
+        if not deltas:
+            return current.version
         return self.commit_version(domain, current.version, deltas, accepted=True,
                                    evidence={"rollback_to": version}, note=note or f"rollback to v{version}")
 
