@@ -14,8 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
-from sqlalchemy.exc import InterfaceError as SAInterfaceError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from anomalyclaw.errors import InputError
 
@@ -90,7 +89,7 @@ def make_engine(url: str) -> Engine:
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-    except (OperationalError, SAInterfaceError) as e:
+    except DBAPIError as e:  # unreachable server, refused login, a file that is not a database
         engine.dispose()
         reason = str(e.orig).strip().splitlines()[0] if e.orig is not None else str(e).splitlines()[0]
         raise _bad(url, f"cannot connect ({reason})") from e
