@@ -79,10 +79,10 @@ def _rulebook(store: Store, domain: str, version: int | None) -> Rulebook:
 def run(args: argparse.Namespace, console: Console) -> int:
     """Execute one parsed command; raises AnomalyClawError on bad input."""
     with _store(args.db) as store:
+        if getattr(args, "domain", None) and not store.list_versions(args.domain):
+            store.ensure_seed(args.domain)  # first use of a domain: its seed becomes v0
         if args.cmd == "list":
             if args.domain:
-                if not store.list_versions(args.domain):
-                    store.ensure_seed(args.domain)
                 views.versions_table(console, args.domain, store.list_versions(args.domain))
             else:
                 views.domains_table(console, store, {d: load_seed(d).name for d in seed_domains()})
