@@ -96,6 +96,11 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def fault_hooks_active() -> bool:
+    """True when a test asked for pauses (writers then flush row by row so a kill lands mid-write)."""
+    return bool(os.environ.get(ENV_TEST_PAUSE))
+
+
 def fault_pause(point: str) -> None:
     """Test-only hook: sleep inside a write transaction so a test can kill the process there.
 

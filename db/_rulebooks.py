@@ -28,7 +28,7 @@ from anomalyclaw.rulebook import (
     seed_path,
 )
 from db._base import StoreBase
-from db._engine import fault_pause
+from db._engine import fault_hooks_active, fault_pause
 from db._lock import DomainLock
 from db._models import DeltaRow, DomainRow, RuleRow, VersionRow
 from db._rounds import add_round
@@ -187,8 +187,9 @@ class RulebookStore(StoreBase):
         fault_pause("version row written")
         for pos, rule in enumerate(rb.rules):
             s.add(_rule_row(rule, pos, row.id))
-            s.flush()
-            fault_pause(f"rule {rule.rule_id} written")
+            if fault_hooks_active():
+                s.flush()
+                fault_pause(f"rule {rule.rule_id} written")
         for seq, d in enumerate(deltas):
             s.add(DeltaRow(version_id=row.id, seq=seq, op=d.op, rule_id=d.rule_id, rationale=d.rationale,
                            rule=d.rule.model_dump(mode="json") if d.rule else None))

@@ -72,6 +72,14 @@ def test_migrations_build_exactly_the_models_schema(db_url):
     store.close()
 
 
+def test_head_read_from_the_files_is_alembics_head():
+    from alembic.script import ScriptDirectory
+
+    from db._migrate import alembic_config
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
 def test_database_from_a_newer_release_is_refused(db_url):
     Store(db_url).close()
     raw = Store(db_url, migrate=False)
@@ -82,6 +90,7 @@ def test_database_from_a_newer_release_is_refused(db_url):
         Store(db_url)
 
 
+@pytest.mark.slow
 def test_processes_opening_a_fresh_database_together_all_succeed(db_url, children):
     procs = [children.spawn(OPENER, db_url) for _ in range(3)]
     outs = [p.communicate(timeout=120) for p in procs]
