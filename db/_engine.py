@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.pool import StaticPool
 
 from anomalyclaw.errors import InputError
 
@@ -49,6 +50,11 @@ def redact(url: str) -> str:
         return url
 
 
+def is_memory(url: URL) -> bool:
+    """An in-memory SQLite database: one process, one connection, for tests and dry runs."""
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     """WAL lets readers work while one process writes; busy_timeout makes writers wait, not fail."""
     cur = dbapi_conn.cursor()
@@ -76,7 +82,10 @@ def make_engine(url: str) -> Engine:
                 Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
             except OSError as e:
                 raise _bad(url, f"cannot create folder {Path(db).parent}: {e.strerror}") from e
-        kwargs["connect_args"] = {"timeout": SQLITE_BUSY_MS / 1000}
+            kwargs["connect_args"] = {"timeout": SQLITE_BUSY_MS / 1000}
+        elif is_memory(parsed):  # one connection, so every thread sees the same (single-threaded) database
+            kwargs["connect_args"] = {"check_same_thread": False}
+            kwargs["poolclass"] = StaticPool
     elif parsed.get_backend_name() == "postgresql":
         kwargs["connect_args"] = {"connect_timeout": 10}
     try:

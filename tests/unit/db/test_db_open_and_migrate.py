@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -55,6 +57,19 @@ def test_unusable_sqlite_targets_are_input_errors(tmp_path):
     (tmp_path / "afile").write_text("x")
     with pytest.raises(InputError, match="cannot create folder"):
         Store(f"sqlite:///{tmp_path / 'afile' / 'sub' / 'x.db'}")
+
+
+def test_in_memory_store_works_across_threads_and_locks():
+    store = Store("sqlite://")
+    store.ensure_seed("D11")
+    with store.domain_lock("D11") as lock:
+        seen: list[int] = []
+        t = threading.Thread(target=lambda: seen.append(store.current_rulebook("D11").version))
+        t.start()
+        t.join()
+        v = store.commit_version("D11", 0, [], accepted=True, lock=lock)
+    assert seen == [0]  # another thread saw the same in-memory database
+    assert [x.version for x in store.list_versions("D11")] == [0, v]
 
 
 def test_migrations_build_exactly_the_models_schema(db_url):

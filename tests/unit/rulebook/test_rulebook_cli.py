@@ -31,7 +31,7 @@ def _run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def test_list_shows_every_seed_before_anything_is_imported(db, capsys):
-    rc, out, _ = _run(capsys, "list", "--db", db)
+    rc, out, _ = _run(capsys, "--db", db, "list")
     assert rc == 0
     for i in range(1, 13):
         assert f"D{i} " in out
