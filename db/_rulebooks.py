@@ -226,6 +226,7 @@ class RulebookStore(StoreBase):
             InputError: unknown parent, or deltas that do not apply (add of an existing id, ...).
             StoreError: the lock was lost, or concurrent commits kept taking the version number.
         """
+        last = ""
         for _ in range(_COMMIT_TRIES):
             try:
                 with self._tx() as s:
@@ -246,9 +247,9 @@ class RulebookStore(StoreBase):
                                                      "status": "accepted" if accepted else "rejected"})
                         add_round(s, r)
                     return version
-            except IntegrityError:
-                continue  # someone committed this version number first: recompute and retry
-        raise StoreError(f"could not commit a version of {domain}: concurrent writers",
+            except IntegrityError as e:  # someone committed this version number first: recompute and retry
+                last = str(e.orig).splitlines()[0]
+        raise StoreError(f"could not commit a version of {domain} in {_COMMIT_TRIES} tries ({last})",
                          hint="hold store.domain_lock(domain) while evolving")
 
     def rollback(self, domain: str, version: int, *, note: str | None = None) -> int:
