@@ -72,7 +72,7 @@ def print_table1(result: Table1Result, *, per_domain: bool = False, console: Con
     console = console or Console()
     table = Table(title="Table 1 — anomaly detection, macro AUROC", caption=_caption(result))
     for i, head in enumerate(_HEAD):
-        table.add_column(head, justify="left" if i == 0 else "right", no_wrap=i > 0)
+        table.add_column(head, justify="left" if i == 0 else "right")
     for row in result.rows:
         table.add_row(*_cells(row))
     console.print(table)
@@ -84,7 +84,7 @@ def print_table1(result: Table1Result, *, per_domain: bool = False, console: Con
         for row in result.rows:
             dt = Table(title=f"Per domain — {row.name}")
             for i, head in enumerate(_DOMAIN_HEAD):
-                dt.add_column(head, justify="left" if i == 0 else "right", no_wrap=True)
+                dt.add_column(head, justify="left" if i == 0 else "right")
             for d in row.per_domain:
                 dt.add_row(*_domain_cells(d))
             console.print(dt)

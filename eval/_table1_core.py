@@ -117,7 +117,7 @@ def compute_row(run: NamedRecords, *, alpha: float = 0.5, n_boot: int = 1000, se
     """
     kept, dropped = split_scoreable(run.records)
     if not kept:
-        why = ", ".join(f"{k} {v}" for k, v in dropped.most_common())
+        why = ", ".join(f"{k}: {v}" for k, v in dropped.most_common())
         raise RecordError(f"no scoreable rows among {len(run.records)} (dropped: {why})", path=run.origin)
     domains = _domain_scores(kept, alpha)
     notes: list[str] = []

@@ -12,6 +12,7 @@ Example::
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,6 +24,8 @@ from anomalyclaw.errors import AnomalyClawError, InputError
 from eval._render import print_table1, write_outputs
 from eval._sources import DirectorySource, RecordSource, default_source
 from eval._table1_core import compute_table1
+
+_PIPE_WIDTH = 140
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,10 +58,18 @@ def _source(args: argparse.Namespace) -> RecordSource:
     return default_source()
 
 
+def _console() -> Console:
+    """Stdout console; when piped (no terminal, no COLUMNS) use a width that fits the table."""
+    console = Console()
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(width=_PIPE_WIDTH)
+    return console
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; return the exit code (0 ok, 2 bad input)."""
     args = build_parser().parse_args(argv)
-    out, err = Console(), Console(stderr=True)
+    out, err = _console(), Console(stderr=True)
     try:
         result = compute_table1(_source(args).runs(), alpha=args.alpha, n_boot=args.bootstrap, seed=args.seed)
         print_table1(result, per_domain=args.per_domain, console=out)
