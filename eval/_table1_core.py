@@ -24,7 +24,8 @@ from eval.bootstrap import BootstrapDraws, DomainScores, bootstrap_macro
 from eval.metrics import OneClassWarning, auroc, mean_finite
 from eval.records import split_scoreable
 
-__all__ = ["SYSTEMS", "DomainRow", "Estimate", "Table1Result", "Table1Row", "compute_row", "compute_table1"]
+__all__ = ["SYSTEMS", "DomainRow", "Estimate", "Table1Result", "Table1Row", "compute_row", "compute_table1",
+           "to_domain_scores"]
 
 DIRECT, REFUTATION, BLEND = "direct", "refutation", "anomalyclaw"
 SYSTEMS = (DIRECT, REFUTATION, BLEND)
@@ -86,7 +87,8 @@ class Table1Result(BaseModel):
     rows: list[Table1Row] = Field(default_factory=list)
 
 
-def _domain_scores(kept: list[Record], alpha: float) -> list[DomainScores]:
+def to_domain_scores(kept: list[Record], alpha: float) -> list[DomainScores]:
+    """Group kept records by domain (natural order) into labels and the three systems' scores."""
     by_domain: dict[str, list[Record]] = {}
     for r in kept:
         by_domain.setdefault(r.domain_code, []).append(r)
@@ -119,7 +121,7 @@ def compute_row(run: NamedRecords, *, alpha: float = 0.5, n_boot: int = 1000, se
     if not kept:
         why = ", ".join(f"{k}: {v}" for k, v in dropped.most_common())
         raise RecordError(f"no scoreable rows among {len(run.records)} (dropped: {why})", path=run.origin)
-    domains = _domain_scores(kept, alpha)
+    domains = to_domain_scores(kept, alpha)
     notes: list[str] = []
     per_domain: list[DomainRow] = []
     domain_aucs: list[dict[str, float]] = []

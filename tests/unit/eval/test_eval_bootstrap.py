@@ -51,10 +51,10 @@ def test_replicate_auroc_equals_sklearn_on_each_resample() -> None:
 
 
 def test_draw_indices_follow_the_documented_order() -> None:
-    sizes = [5, 3, 4]
-    got = draw_indices(sizes, 4, seed=7)
+    sizes = [5, 5, 3, 4, 5]  # runs of equal sizes, within and across replicates
+    got = draw_indices(sizes, 6, seed=7)
     rng = np.random.default_rng(7)
-    for b in range(4):  # replicate outer, domain inner
+    for b in range(6):  # replicate outer, domain inner
         for k, n in enumerate(sizes):
             np.testing.assert_array_equal(got[k][b], rng.integers(0, n, n))
 
