@@ -13,8 +13,9 @@ Draw order (part of the result, since it fixes which indices each replicate gets
             idx = rng.integers(0, n_domain, n_domain)
 
 (:func:`draw_indices` merges consecutive equal-bound draws into one call, which yields
-the same numbers.) With seed 0 and B = 1000 this reproduces Δ(AnomalyClaw − Direct) CI ≈ [1.83, 5.32] pp
-on the shipped Qwen3.5-VL-27B records.
+the same numbers.) With seed 0 and B = 1000 this reproduces the CI of DESIGN.md §1,
+Δ(AnomalyClaw − Direct) ≈ [1.83, 5.32] pp, on the shipped Qwen3.5-VL-27B records; the
+lexical order (D1, D10, D11, D2, ...) would give [1.83, 5.23] instead.
 
 Speed: each replicate's AUROC is the Mann–Whitney statistic computed from counts. A
 resample only repeats original items, so per replicate we count how many positive and
@@ -210,6 +211,8 @@ def bootstrap_macro(domains: Sequence[DomainScores], *, n_boot: int = 1000, seed
         raise InputError(f"n_boot must be >= 0, got {n_boot}")
     ordered = sorted(domains, key=lambda d: natural_key(d.name))
     systems = tuple(ordered[0].scores)
+    if not systems:
+        raise InputError(f"domain {ordered[0].name} has no system scores to bootstrap")
     for d in ordered:
         if set(d.scores) != set(systems):
             raise InputError(f"domain {d.name} has systems {sorted(d.scores)}, expected {sorted(systems)}")
@@ -221,7 +224,7 @@ def bootstrap_macro(domains: Sequence[DomainScores], *, n_boot: int = 1000, seed
         y_rows = d.labels[rows]  # inputs were validated by DomainScores
         for j, s in enumerate(systems):
             per[k, :, j] = _auc_rows(y_rows, d.scores[s], rows)
-    n_skipped = int(np.isnan(per[:, 1:, 0]).sum()) if systems else 0
+    n_skipped = int(np.isnan(per[:, 1:, 0]).sum())  # labels, hence skips, are shared by systems
     macro = _nanmean_over_domains(per)
     return BootstrapDraws(systems, macro[0], macro[1:], n_skipped)
 
