@@ -16,6 +16,9 @@ import numpy as np
 from anomalyclaw.data import DomainSpec
 from tools._errors import BadToolInput
 from tools._experts import DomainExperts
+from tools._imaging import thumb
+from tools._lru import image_key
+from tools._patchmath import nn_maps
 from tools._scores import ExpertScores
 from tools.backbone import Backbone, ImageFeatures, check_image, get_backbone
 
@@ -79,13 +82,53 @@ class ToolContext:
                 f"this tool needs at least {n} normal reference(s); the query has {len(self.references)}"
             )
 
+    @property
+    def query_key(self) -> str:
+        """Content hash of the query's pixels (computed once per context)."""
+        if "query_key" not in self.memo:
+            self.memo["query_key"] = image_key(self.query)
+        return self.memo["query_key"]
+
+    @property
+    def reference_keys(self) -> tuple[str, ...]:
+        """Content hashes of the references' pixels (computed once per context)."""
+        if "reference_keys" not in self.memo:
+            self.memo["reference_keys"] = tuple(image_key(r) for r in self.references)
+        return self.memo["reference_keys"]
+
     def query_features(self) -> ImageFeatures:
-        """Backbone features of the query (cached by pixels)."""
-        return self.bb.feature(self.query)
+        """Backbone features of the query (cached by pixels, memoised per context)."""
+        if "query_features" not in self.memo:
+            self.memo["query_features"] = self.bb.features([self.query], [self.query_key])[0]
+        return self.memo["query_features"]
 
     def reference_features(self) -> list[ImageFeatures]:
-        """Backbone features of every reference (cached by pixels, batched on a miss)."""
-        return self.bb.features(list(self.references))
+        """Backbone features of every reference (cached by pixels, batched on a miss, memoised)."""
+        if "reference_features" not in self.memo:
+            self.memo["reference_features"] = self.bb.features(list(self.references), self.reference_keys)
+        return self.memo["reference_features"]
+
+    def view(self, side: int = 320) -> np.ndarray:
+        """The query downscaled to ≤ ``side`` px for panels (memoised per episode)."""
+        return self.memoised(f"view:{side}", lambda: thumb(self.query, side))
+
+    def nn_map(self, index: int) -> np.ndarray:
+        """(G, G) distance of each query patch to its nearest patch in reference ``index``.
+
+        All references are matched in one product and memoised for the episode.
+        """
+        self.ref(index)
+        maps = self.memoised(
+            "nn_maps",
+            lambda: nn_maps(self.query_features().patches, [f.patches for f in self.reference_features()]),
+        )
+        return maps[index]
+
+    def memoised(self, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per context under ``key`` (results shared by the tools of one episode)."""
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
 
     def expert_scores(self) -> ExpertScores:
         """The probes' reading of the query, computed once per context.
@@ -107,8 +150,13 @@ class ToolContext:
                 experts = self.memo.setdefault(
                     "adhoc_experts", DomainExperts.fit(self.references, backbone=self.bb)
                 )
-            refs = self.references if self.spec.paired and self.references else None
-            self.memo["expert_scores"] = experts.score(self.query, references=refs)
+            paired = self.spec.paired and bool(self.references)
+            self.memo["expert_scores"] = experts.score(
+                self.query,
+                references=self.references if paired else None,
+                query_features=self.query_features(),
+                reference_features=self.reference_features() if paired else None,
+            )
         return self.memo["expert_scores"]
 
     def calibration_note(self) -> str:

@@ -26,7 +26,7 @@ from tools._errors import BadToolInput
 from tools._heat import peak_blob
 from tools._index_io import index_key, read_index, write_index
 from tools._scores import PROBES, ExpertScores, ProbeScore
-from tools.backbone import FEATURE_DIM, GRID, Backbone, get_backbone
+from tools.backbone import FEATURE_DIM, GRID, Backbone, ImageFeatures, get_backbone
 
 _Q99 = PATCH_LEVELS.index(0.99)
 _Q50 = PATCH_LEVELS.index(0.5)
@@ -220,7 +220,14 @@ class DomainExperts:
             )
         return self.state[name], self.state[f"refpatch_{n_refs}"]
 
-    def score(self, query: np.ndarray, references: Sequence[np.ndarray] | None = None) -> ExpertScores:
+    def score(
+        self,
+        query: np.ndarray,
+        references: Sequence[np.ndarray] | None = None,
+        *,
+        query_features: ImageFeatures | None = None,
+        reference_features: Sequence[ImageFeatures] | None = None,
+    ) -> ExpertScores:
         """Score one query on its own pixels.
 
         Args:
@@ -228,13 +235,19 @@ class DomainExperts:
             references: when given, the kNN bank is these images' patches (e.g. the 'before'
                 image of a change pair) and its null is normals scored against as many other
                 normals; otherwise the bank is the domain's fitted normals.
+            query_features: the query's backbone features, if the caller already has them.
+            reference_features: likewise for ``references``.
         """
         cfg = self.config
-        f = self.backbone.feature(query)
+        f = query_features if query_features is not None else self.backbone.feature(query)
         dev = self.backbone.device
         q = torch.from_numpy(f.patches.reshape(1, -1, FEATURE_DIM)).to(dev)
         if references:
-            rf = self.backbone.features(list(references))
+            rf = (
+                list(reference_features)
+                if reference_features is not None
+                else self.backbone.features(list(references))
+            )
             bank = torch.from_numpy(np.concatenate([r.patches.reshape(-1, FEATURE_DIM) for r in rf])).to(dev)
             null_knn, pq = self._reference_null(len(rf))
             mode, n_bank = "references", len(rf)

@@ -6,11 +6,12 @@ sees are kept small (≤ ``PANEL`` px high) so that encoding them stays cheap.
 
 from __future__ import annotations
 
+import functools
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 from scipy import ndimage
 from skimage.registration import phase_cross_correlation
 
@@ -20,6 +21,12 @@ PANEL = 192
 _HEAT_STOPS = np.array(
     [[0, 0, 4], [87, 16, 110], [188, 55, 84], [249, 142, 9], [252, 255, 164]], dtype=np.float32
 )
+
+
+@functools.lru_cache(maxsize=1)
+def _font() -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+    """PIL's default font, loaded once (loading it per caption costs more than drawing)."""
+    return ImageFont.load_default()
 
 
 def to_png(img: np.ndarray) -> bytes:
@@ -70,7 +77,10 @@ def thumb(img: np.ndarray, side: int = 256) -> np.ndarray:
 
 def gray(img: np.ndarray) -> np.ndarray:
     """Luma in [0, 1] as float32."""
-    return (img[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)) / 255.0
+    f = img.astype(np.float32)  # weighted sum, not a matmul: BLAS threads cost more than this work
+    return (f[..., 0] * (0.299 / 255) + f[..., 1] * (0.587 / 255) + f[..., 2] * (0.114 / 255)).astype(
+        np.float32
+    )
 
 
 def standardise(g: np.ndarray) -> np.ndarray:
@@ -102,9 +112,9 @@ def heat_colors(heat: np.ndarray, lo: float, hi: float) -> np.ndarray:
 
 
 def overlay(img: np.ndarray, heat: np.ndarray, lo: float, hi: float, alpha: float = 0.5) -> np.ndarray:
-    """Blend a heatmap (any grid) over an image (same aspect; resized to the image)."""
-    hm = resize(heat.astype(np.float32), img.shape[0], img.shape[1])
-    return ((1 - alpha) * img + alpha * heat_colors(hm, lo, hi)).astype(np.uint8)
+    """Blend a heatmap (any grid) over an image (same aspect): coloured on its own grid, then resized."""
+    colours = resize(heat_colors(heat.astype(np.float32), lo, hi), img.shape[0], img.shape[1])
+    return ((1 - alpha) * img + alpha * colours).astype(np.uint8)
 
 
 def draw_boxes(
@@ -125,7 +135,7 @@ def draw_boxes(
             width=width,
         )
         if labels:
-            d.text((b.x0 * w + 2, b.y0 * h + 1), labels[k], fill=color)
+            d.text((b.x0 * w + 2, b.y0 * h + 1), labels[k], fill=color, font=_font())
     return np.asarray(im)
 
 
@@ -137,7 +147,9 @@ def panel(tiles: Sequence[np.ndarray], labels: Sequence[str], h: int = PANEL, ga
             t if t.ndim == 3 else np.repeat((np.clip(t, 0, 1) * 255).astype(np.uint8)[..., None], 3, 2), h
         )
         im = Image.fromarray(np.ascontiguousarray(t))
-        ImageDraw.Draw(im).text((3, 2), lab, fill=(255, 255, 0), stroke_width=1, stroke_fill=(0, 0, 0))
+        ImageDraw.Draw(im).text(
+            (3, 2), lab, fill=(255, 255, 0), stroke_width=1, stroke_fill=(0, 0, 0), font=_font()
+        )
         fitted.append(np.asarray(im))
     width = sum(t.shape[1] for t in fitted) + gap * (len(fitted) - 1)
     out = np.full((h, width, 3), 255, dtype=np.uint8)
@@ -146,3 +158,8 @@ def panel(tiles: Sequence[np.ndarray], labels: Sequence[str], h: int = PANEL, ga
         out[:, x : x + t.shape[1]] = t
         x += t.shape[1] + gap
     return out
+
+
+def lazy_png(draw: Callable[[], np.ndarray]) -> Callable[[], bytes]:
+    """Defer drawing and encoding a panel until someone wants it (``run_tool(render=False)`` skips it)."""
+    return lambda: to_png(draw())

@@ -88,3 +88,31 @@ class ByteLRU(Generic[V]):
     def __contains__(self, key: str) -> bool:
         with self._lock:
             return key in self._data
+
+
+def _approx_nbytes(value: object) -> int:
+    """Bytes of the numpy arrays inside a value (tuples, lists, dicts, NamedTuples), plus a small overhead."""
+    if isinstance(value, np.ndarray):
+        return value.nbytes + 64
+    if isinstance(value, dict):
+        return 64 + sum(_approx_nbytes(v) for v in value.values())
+    if isinstance(value, (tuple, list)):
+        return 64 + sum(_approx_nbytes(v) for v in value)
+    return 64
+
+
+DERIVED: ByteLRU[object] = ByteLRU(64 * 2**20, _approx_nbytes)
+"""Process-wide cache of values derived from images (statistics, spectra, reference yardsticks).
+
+Why: a domain's references recur across many queries; what is computed from their pixels
+alone is computed once. Keys always start with the content hash of the images involved.
+"""
+
+
+def derived(key: str, compute: Callable[[], V]) -> V:
+    """``compute()`` once per ``key`` (bounded by bytes; recomputed after eviction)."""
+    hit = DERIVED.get(key)
+    if hit is None:
+        hit = compute()
+        DERIVED.put(key, hit)
+    return hit  # type: ignore[return-value]

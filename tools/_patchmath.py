@@ -6,11 +6,28 @@ the normalised query frame; distances are cosine distances in [0, 2].
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from tools._types import BBox
+
+
+@functools.lru_cache(maxsize=1)
+def _blas() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
+def sim(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b.T`` on one BLAS thread.
+
+    Why: these products are small (≤ a few hundred MFLOP); a multi-threaded BLAS spends
+    more time waking threads than multiplying, and on a loaded machine 100x more.
+    """
+    with _blas().limit(limits=1, user_api="blas"):
+        return a @ b.T
 
 
 def cell_mask(grid: int, box: BBox | None, margin: int = 0) -> np.ndarray:
@@ -42,9 +59,17 @@ def nn_distance(
     g, _, d = query.shape
     q = query.reshape(-1, d) if q_mask is None else query[q_mask]
     bank = np.concatenate([(r.reshape(-1, d) if r_mask is None else r[r_mask]) for r in refs])
-    dist = 1.0 - (q @ bank.T).max(axis=1)
+    dist = 1.0 - sim(q, bank).max(axis=1)
     dist = np.clip(dist, 0.0, 2.0)
     return dist.reshape(g, g) if q_mask is None else dist
+
+
+def nn_maps(query: np.ndarray, refs: Sequence[np.ndarray]) -> np.ndarray:
+    """(R, G, G): distance of each query patch to its nearest patch in each reference (one matmul)."""
+    g, _, d = query.shape
+    bank = np.concatenate([r.reshape(-1, d) for r in refs])  # (R*P, D)
+    best = sim(query.reshape(-1, d), bank).reshape(g * g, len(refs), -1).max(axis=2)  # (P, R)
+    return np.clip(1.0 - best.T, 0.0, 2.0).reshape(len(refs), g, g)
 
 
 def colocated_change(query: np.ndarray, ref: np.ndarray, tolerance: int = 1) -> np.ndarray:
@@ -58,8 +83,8 @@ def colocated_change(query: np.ndarray, ref: np.ndarray, tolerance: int = 1) -> 
     padded = np.pad(ref, ((tolerance, tolerance), (tolerance, tolerance), (0, 0)), mode="edge")
     for dy in range(2 * tolerance + 1):
         for dx in range(2 * tolerance + 1):
-            sim = (query * padded[dy : dy + g, dx : dx + g]).sum(axis=-1)
-            best = np.maximum(best, sim)
+            s = (query * padded[dy : dy + g, dx : dx + g]).sum(axis=-1)
+            best = np.maximum(best, s)
     return np.clip(1.0 - best, 0.0, 2.0)
 
 

@@ -76,20 +76,36 @@ def compare(q: np.ndarray, r: np.ndarray, threshold: float, r_valid: np.ndarray 
     )
 
 
-def best_rotation(
-    q: np.ndarray, r: np.ndarray, max_deg: float, step: float
-) -> tuple[float, dict[float, float]]:
-    """Angle in [−max_deg, max_deg] whose rotated, translated reference differs least (on ≤ 128 px)."""
-    s = 128 / max(q.shape)
+def _residuals(q: np.ndarray, r: np.ndarray, side: int, angles: list[float]) -> dict[float, float]:
+    """Mean |difference| after rotating ``r`` by each angle and aligning by translation, at ≤ side px."""
+    s = side / max(q.shape)
     qs = im.resize(q, max(8, int(q.shape[0] * s)), max(8, int(q.shape[1] * s))) if s < 1 else q
     rs = im.resize(r, qs.shape[0], qs.shape[1]) if s < 1 else r
-    residual = {}
-    angles = sorted({round(float(d), 3) for d in np.arange(-max_deg, max_deg + 1e-9, step)} | {0.0})
+    out = {}
     for deg in angles:
         rot, v = rotate(rs, deg)
         aligned, valid, (dy, dx) = im.align_translation(rot, qs)
         valid &= ndimage.shift(v.astype(np.float32), (dy, dx), order=0, cval=0.0) > 0.5
         valid = ndimage.binary_erosion(valid, iterations=2)
-        residual[deg] = float(np.abs(qs - aligned)[valid].mean()) if valid.any() else np.inf
+        out[deg] = float(np.abs(qs - aligned)[valid].mean()) if valid.any() else np.inf
+    return out
+
+
+def best_rotation(
+    q: np.ndarray, r: np.ndarray, max_deg: float, step: float
+) -> tuple[float, dict[float, float]]:
+    """Angle in [−max_deg, max_deg] whose rotated, translated reference differs least.
+
+    Coarse to fine: every 2° (or ``step`` if larger) at 64 px, then ``step`` around the
+    best coarse angle at 96 px. Returns the angle and the fine-level residual per angle
+    tried (always including 0°, so 'before' and 'after' are on the same scale).
+    """
+    coarse_step = max(step, 2.0)
+    coarse = sorted({round(float(d), 3) for d in np.arange(-max_deg, max_deg + 1e-9, coarse_step)} | {0.0})
+    rough = _residuals(q, r, 64, coarse)
+    centre = min(rough, key=lambda d: (rough[d], abs(d)))
+    fine = {round(float(d), 3) for d in np.arange(centre - coarse_step, centre + coarse_step + 1e-9, step)}
+    fine = sorted({d for d in fine if abs(d) <= max_deg + 1e-9} | {0.0})
+    residual = _residuals(q, r, 96, fine)
     best = min(residual, key=lambda d: (residual[d], abs(d)))
     return best, residual

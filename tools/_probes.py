@@ -43,7 +43,7 @@ def knn_distance(
     n, p, _ = queries.shape
     best = torch.full((n, p), -2.0, device=queries.device, dtype=queries.dtype)
     for s in range(0, bank.shape[0], _CHUNK):
-        sim = torch.einsum("npd,md->npm", queries, bank[s : s + _CHUNK])
+        sim = queries @ bank[s : s + _CHUNK].T  # (N, P, m)
         if exclude is not None and owner is not None:
             mask = owner[s : s + _CHUNK][None, :] == exclude[:, None]  # (N, m)
             sim = sim.masked_fill(mask[:, None, :], -2.0)
@@ -130,7 +130,7 @@ def oas_precision(cov: torch.Tensor, n: float) -> torch.Tensor:
 def mahalanobis(patches: torch.Tensor, mean: torch.Tensor, precision: torch.Tensor) -> torch.Tensor:
     """(N, P): Mahalanobis distance of each patch to the normal Gaussian."""
     c = patches - mean.to(patches.dtype)
-    return torch.einsum("npd,de,npe->np", c, precision.to(patches.dtype), c).clamp_min(0).sqrt()
+    return ((c @ precision.to(patches.dtype)) * c).sum(dim=-1).clamp_min(0).sqrt()
 
 
 def global_knn(

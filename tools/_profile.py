@@ -13,6 +13,7 @@ import numpy as np
 from scipy import ndimage
 
 from tools._imaging import gray, thumb
+from tools._lru import derived, image_key
 from tools._spectrum import spectrum
 
 STATS = (
@@ -106,14 +107,19 @@ def image_stats(img: np.ndarray) -> dict[str, float]:
     }
 
 
-def profile(refs: Sequence[np.ndarray], query: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:
+def profile(
+    refs: Sequence[np.ndarray], query: np.ndarray, ref_keys: Sequence[str] | None = None
+) -> tuple[dict[str, float], dict[str, float]]:
     """References' mean/std per stat and the query's value and z against them.
+
+    The references' statistics are cached by their pixels (they recur across queries).
 
     Returns:
         (numbers, z) — numbers holds ``ref_<stat>_mean``, ``ref_<stat>_std``, ``query_<stat>``;
         z maps stat → (query − ref mean) / max(ref std, 5 % of |mean|, 0.01).
     """
-    rs = [image_stats(r) for r in refs]
+    keys = ref_keys if ref_keys is not None else [image_key(r) for r in refs]
+    rs = [derived(f"stats:{k}", lambda r=r: image_stats(r)) for r, k in zip(refs, keys, strict=True)]
     qs = image_stats(query)
     nums: dict[str, float] = {"n_refs": float(len(refs))}
     z: dict[str, float] = {}

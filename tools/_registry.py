@@ -28,7 +28,8 @@ class Finding(NamedTuple):
 
     text: str
     numbers: dict[str, float]
-    image: bytes | None = None
+    image: bytes | Callable[[], bytes] | None = None
+    """PNG bytes, or a function that draws them (called only when the caller wants images)."""
 
 
 ToolFn = Callable[[ToolContext, Any], Finding]
@@ -144,8 +145,18 @@ def _failure(name: str, message: str) -> Observation:
     )
 
 
-def run_tool(name: str, ctx: ToolContext, args: dict[str, Any] | None = None) -> Observation:
-    """Run a registered tool. Never raises: bad names, arguments or inputs give ``ok=False``."""
+def run_tool(
+    name: str, ctx: ToolContext, args: dict[str, Any] | None = None, *, render: bool = True
+) -> Observation:
+    """Run a registered tool. Never raises: bad names, arguments or inputs give ``ok=False``.
+
+    Args:
+        name: a registered tool name.
+        ctx: the episode's inputs.
+        args: the tool's arguments (validated against its model).
+        render: draw the PNG the VLM sees; False skips drawing (text and numbers are the same),
+            which is what a backend that reads no images (the offline policy) wants.
+    """
     entry = _REGISTRY.get(name)
     if entry is None:
         return _failure(name, f"unknown tool {name!r}; known tools: {', '.join(tool_names())}")
@@ -158,9 +169,10 @@ def run_tool(name: str, ctx: ToolContext, args: dict[str, Any] | None = None) ->
     try:
         ctx.validate()
         found = entry.fn(ctx, parsed)
+        image = None if not render else found.image() if callable(found.image) else found.image
     except BadToolInput as exc:
         return _failure(name, str(exc))
     except Exception as exc:  # a tool must never kill an episode: record the failure in the observation
         log.exception("tool %s failed", name)
         return _failure(name, f"internal error {exc.__class__.__name__}: {exc}")
-    return Observation(tool=name, ok=True, text=found.text, numbers=found.numbers, image_png=found.image)
+    return Observation(tool=name, ok=True, text=found.text, numbers=found.numbers, image_png=image)

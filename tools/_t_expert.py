@@ -6,6 +6,8 @@ memoised on the context), calibrated against the domain's normals.
 
 from __future__ import annotations
 
+import numpy as np
+
 from tools import _imaging as im
 from tools._args import NoArgs
 from tools._context import ToolContext
@@ -143,10 +145,13 @@ def expert_heatmap(ctx: ToolContext, a: NoArgs) -> Finding:
         meaning = "the box is slightly beyond normal patch variation: a weak candidate."
     else:
         meaning = "no patch exceeds normal variation; the box is only the least typical place, not evidence."
-    thumb = im.thumb(ctx.query, 320)
-    image = im.draw_boxes(
-        im.overlay(thumb, heat, s.heat_median, max(s.hot_peak, s.heat_threshold * 1.2), 0.5), [b], ["hot"]
-    )
+    thumb = ctx.view(320)
+
+    def draw_image() -> np.ndarray:
+        return im.draw_boxes(
+            im.overlay(thumb, heat, s.heat_median, max(s.hot_peak, s.heat_threshold * 1.2), 0.5), [b], ["hot"]
+        )
+
     return Finding(
         say(
             facts,
@@ -154,5 +159,5 @@ def expert_heatmap(ctx: ToolContext, a: NoArgs) -> Finding:
             "the same structure at that place in a normal reference (side_by_side_compare with this box).",
         ),
         nums,
-        im.to_png(image),
+        im.lazy_png(draw_image),
     )

@@ -10,6 +10,7 @@ from pydantic import Field
 from tools import _imaging as im
 from tools._args import Box, NoArgs, ToolArgs
 from tools._context import ToolContext
+from tools._patchmath import sim
 from tools._pixdiff import best_rotation, compare, grey_pair, rotate
 from tools._profile import LABELS, colour_name, profile
 from tools._registry import Finding, register, say
@@ -36,13 +37,13 @@ def reference_retriever(ctx: ToolContext, a: RetrieverArgs) -> Finding:
     ctx.require_references()
     q = ctx.query_features().embedding
     embs = np.stack([f.embedding for f in ctx.reference_features()])
-    sims = embs @ q
+    sims = sim(embs, q[None])[:, 0]
     order = np.argsort(-sims)[: a.k]
     nums = {f"rank{r + 1}_ref": float(i) for r, i in enumerate(order)}
     nums.update({f"rank{r + 1}_sim": float(sims[i]) for r, i in enumerate(order)})
     facts = "Nearest references: " + ", ".join(f"ref {i} (cos {sims[i]:.3f})" for i in order) + "."
     if len(embs) >= 2:
-        mutual = embs @ embs.T
+        mutual = sim(embs, embs)
         np.fill_diagonal(mutual, -np.inf)
         typical = float(np.median(mutual.max(axis=1)))
         nums.update(ref_typical_sim=typical, gap=typical - float(sims[order[0]]))
@@ -59,11 +60,14 @@ def reference_retriever(ctx: ToolContext, a: RetrieverArgs) -> Finding:
         meaning = (
             "only one reference, so there is no yardstick for 'typical' similarity; use the ranking only."
         )
-    image = im.panel(
-        [ctx.query] + [ctx.references[i] for i in order],
-        ["query"] + [f"ref {i} {sims[i]:.2f}" for i in order],
-        h=128,
-    )
+
+    def draw_image() -> np.ndarray:
+        return im.panel(
+            [ctx.query] + [ctx.references[i] for i in order],
+            ["query"] + [f"ref {i} {sims[i]:.2f}" for i in order],
+            h=128,
+        )
+
     return Finding(
         say(
             facts,
@@ -72,7 +76,7 @@ def reference_retriever(ctx: ToolContext, a: RetrieverArgs) -> Finding:
             "or references that are themselves diverse.",
         ),
         nums,
-        im.to_png(image),
+        im.lazy_png(draw_image),
     )
 
 
@@ -89,7 +93,7 @@ def reference_retriever(ctx: ToolContext, a: RetrieverArgs) -> Finding:
 )
 def reference_profile(ctx: ToolContext, a: NoArgs) -> Finding:
     ctx.require_references()
-    nums, z = profile(ctx.references, ctx.query)
+    nums, z = profile(ctx.references, ctx.query, ctx.reference_keys)
     n = len(ctx.references)
     colour = colour_name([nums["ref_mean_r_mean"], nums["ref_mean_g_mean"], nums["ref_mean_b_mean"]])
     periodic = "periodic" if nums["ref_periodicity_mean"] > 0.15 else "non-periodic"
@@ -137,6 +141,19 @@ class DiffArgs(ToolArgs):
     box: Box | None = Field(default=None, description="Restrict the measurement to this region.")
 
 
+def _pair(ctx: ToolContext, ref_index: int) -> tuple[np.ndarray, np.ndarray]:
+    """Grey query and grey, tone-matched reference at ≤ 256 px (memoised per episode)."""
+    ref = ctx.ref(ref_index)
+    return ctx.memoised(f"grey_pair:{ref_index}", lambda: grey_pair(ctx.query, ref))
+
+
+def _aligned_diff(ctx: ToolContext, ref_index: int, threshold: float):
+    """Translation-aligned pixel difference against one reference (memoised; image_diff and rotate_align
+    share it)."""
+    q, r = _pair(ctx, ref_index)
+    return ctx.memoised(f"aligned_diff:{ref_index}:{threshold}", lambda: compare(q, r, threshold))
+
+
 def _diff_finding(ctx: ToolContext, pd, ref_index: int, extra: dict[str, float], lead: str) -> Finding:
     nums = {
         "changed_fraction": pd.changed_fraction,
@@ -162,16 +179,19 @@ def _diff_finding(ctx: ToolContext, pd, ref_index: int, extra: dict[str, float],
         meaning = "the change is concentrated in one region: a candidate local difference."
     else:
         meaning = "the change is spread out: more likely pose, lighting or natural variation than one defect."
-    q, _ = grey_pair(ctx.query, ctx.references[ref_index])
+    q, _ = _pair(ctx, ref_index)
     hi = max(float(np.quantile(pd.diff, 0.999)), 0.2)
-    image = im.panel(
-        [
-            im.thumb(ctx.query, 256),
-            pd.aligned,
-            im.overlay(np.repeat((q * 255).astype(np.uint8)[..., None], 3, 2), pd.diff, 0.0, hi, 0.7),
-        ],
-        ["query", f"ref {ref_index} aligned", "difference"],
-    )
+
+    def draw_image() -> np.ndarray:
+        return im.panel(
+            [
+                ctx.view(256),
+                pd.aligned,
+                im.overlay(np.repeat((q * 255).astype(np.uint8)[..., None], 3, 2), pd.diff, 0.0, hi, 0.7),
+            ],
+            ["query", f"ref {ref_index} aligned", "difference"],
+        )
+
     return Finding(
         say(
             facts,
@@ -180,7 +200,7 @@ def _diff_finding(ctx: ToolContext, pd, ref_index: int, extra: dict[str, float],
             "nothing; try rotate_align or side_by_side_compare).",
         ),
         nums,
-        im.to_png(image),
+        im.lazy_png(draw_image),
     )
 
 
@@ -195,8 +215,7 @@ def _diff_finding(ctx: ToolContext, pd, ref_index: int, extra: dict[str, float],
     DiffArgs,
 )
 def image_diff(ctx: ToolContext, a: DiffArgs) -> Finding:
-    q, r = grey_pair(ctx.query, ctx.ref(a.ref_index))
-    pd = compare(q, r, a.threshold)
+    pd = _aligned_diff(ctx, a.ref_index, a.threshold)
     if a.box is not None:
         d, v = im.crop(pd.diff, a.box), im.crop(pd.valid, a.box)
         inside = float(((d > a.threshold) & v).sum() / max(1, v.sum()))
@@ -228,11 +247,11 @@ class RotateArgs(ToolArgs):
     RotateArgs,
 )
 def rotate_align(ctx: ToolContext, a: RotateArgs) -> Finding:
-    q, r = grey_pair(ctx.query, ctx.ref(a.ref_index))
+    q, r = _pair(ctx, a.ref_index)
     angle, residual = best_rotation(q, r, a.max_deg, a.step)
     rot, valid = rotate(r, angle)
     pd = compare(q, rot, a.threshold, r_valid=valid)
-    before = compare(q, r, a.threshold)
+    before = _aligned_diff(ctx, a.ref_index, a.threshold)
     extra = {
         "best_angle_deg": angle,
         "residual_unrotated": residual.get(0.0, float("nan")),

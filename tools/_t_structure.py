@@ -86,11 +86,14 @@ def blob_layout_viz(ctx: ToolContext, a: BlobArgs) -> Finding:
             "the heat is scattered over several small blobs: more like texture/lighting variation "
             "than one defect."
         )
-    image = im.draw_boxes(
-        im.overlay(im.thumb(ctx.query, 320), (heat >= s.heat_threshold).astype(np.float32), 0.0, 1.0, 0.35),
-        [b.box for b in shown],
-        [f"#{k}" for k in range(1, len(shown) + 1)],
-    )
+
+    def draw_image() -> np.ndarray:
+        return im.draw_boxes(
+            im.overlay(ctx.view(320), (heat >= s.heat_threshold).astype(np.float32), 0.0, 1.0, 0.35),
+            [b.box for b in shown],
+            [f"#{k}" for k in range(1, len(shown) + 1)],
+        )
+
     return Finding(
         say(
             facts,
@@ -98,7 +101,7 @@ def blob_layout_viz(ctx: ToolContext, a: BlobArgs) -> Finding:
             "blobs that sit on structures every normal reference also has (check with side_by_side_compare).",
         ),
         nums,
-        im.to_png(image),
+        im.lazy_png(draw_image),
     )
 
 
@@ -119,7 +122,7 @@ class ChangeArgs(ToolArgs):
 )
 def change_heatmap_viz(ctx: ToolContext, a: ChangeArgs) -> Finding:
     ref = ctx.ref(a.ref_index)
-    change = colocated_change(ctx.query_features().patches, ctx.bb.feature(ref).patches)
+    change = colocated_change(ctx.query_features().patches, ctx.reference_features()[a.ref_index].patches)
     changed = change > CHANGE_THRESHOLD
     peak = peak_blob(change)
     nums = {
@@ -146,13 +149,16 @@ def change_heatmap_viz(ctx: ToolContext, a: ChangeArgs) -> Finding:
         )
     else:
         meaning = "a local change: something appeared, disappeared or was altered in the marked region."
-    panel = im.panel(
-        [
-            im.thumb(ref, 256),
-            im.draw_boxes(im.overlay(im.thumb(ctx.query, 256), change, 0.0, max(0.5, peak.peak), 0.55), [b]),
-        ],
-        [f"ref {a.ref_index}", "query + change"],
-    )
+
+    def draw_panel() -> np.ndarray:
+        return im.panel(
+            [
+                im.thumb(ref, 256),
+                im.draw_boxes(im.overlay(ctx.view(256), change, 0.0, max(0.5, peak.peak), 0.55), [b]),
+            ],
+            [f"ref {a.ref_index}", "query + change"],
+        )
+
     return Finding(
         say(
             facts,
@@ -161,7 +167,7 @@ def change_heatmap_viz(ctx: ToolContext, a: ChangeArgs) -> Finding:
             "or a change that is only shadow or season.",
         ),
         nums,
-        im.to_png(panel),
+        im.lazy_png(draw_panel),
     )
 
 
@@ -225,5 +231,5 @@ def fft_spectrum_viz(ctx: ToolContext, a: FFTArgs) -> Finding:
             "too small to change the spectrum.",
         ),
         nums,
-        im.to_png(im.panel(tiles, labels, h=160)),
+        im.lazy_png(lambda: im.panel(tiles, labels, h=160)),
     )

@@ -11,6 +11,7 @@ from tools import _imaging as im
 from tools._args import Box, ToolArgs
 from tools._context import ToolContext
 from tools._heat import blobs, peak_blob
+from tools._lru import derived
 from tools._patchmath import cell_mask, nn_distance, reference_yardstick
 from tools._registry import Finding, register, say
 from tools._types import BBox, ToolCard
@@ -43,7 +44,7 @@ def side_by_side_compare(ctx: ToolContext, a: SideBySideArgs) -> Finding:
     idx = a.ref_indices if a.ref_indices is not None else list(range(min(3, len(ctx.references))))
     refs = [ctx.ref(i) for i in idx]
     qf = ctx.query_features().patches
-    rfs = ctx.bb.features(refs)
+    rfs = [ctx.reference_features()[i] for i in idx]
     q_mask, r_mask = cell_mask(GRID, a.box), cell_mask(GRID, a.box, margin=3)
     local = a.box is not None and q_mask.mean() < 0.9
     qc = im.crop(ctx.query, a.box)
@@ -57,7 +58,7 @@ def side_by_side_compare(ctx: ToolContext, a: SideBySideArgs) -> Finding:
         nums[f"pixel_diff_ref{i}"] = float(np.abs(small_q - small_r).mean())
         dists.append(d)
         if local:  # the rest of the image is the yardstick for this reference
-            base = float(np.median(nn_distance(qf, [rf.patches], ~q_mask)))
+            base = float(np.median(ctx.nn_map(i)[~q_mask]))
             ratios.append(d / max(base, 1e-6))
             nums[f"feat_ratio_ref{i}"] = ratios[-1]
     where = _fmt_box(a.box) if a.box else "the whole image"
@@ -93,12 +94,15 @@ def side_by_side_compare(ctx: ToolContext, a: SideBySideArgs) -> Finding:
             )
         else:
             meaning = "the match is in between; look at the crops before deciding (inconclusive)."
-    image = im.panel([qc] + [im.crop(r, a.box) for r in refs], ["query"] + [f"ref {i}" for i in idx])
+
+    def draw_image() -> np.ndarray:
+        return im.panel([qc] + [im.crop(r, a.box) for r in refs], ["query"] + [f"ref {i}" for i in idx])
+
     disconfirm = (
         "the crops showing the same structure in the query and a reference, or a box that lands on "
         "different parts in query and references (pose change)."
     )
-    return Finding(say(facts, meaning, disconfirm), nums, im.to_png(image))
+    return Finding(say(facts, meaning, disconfirm), nums, im.lazy_png(draw_image))
 
 
 class ZoomArgs(ToolArgs):
@@ -134,7 +138,10 @@ def region_zoom(ctx: ToolContext, a: ZoomArgs) -> Finding:
     for k, ch in zip("rgb", c.reshape(-1, 3).mean(0) / 255, strict=True):
         nums[f"mean_{k}"] = float(ch)
     scale = max(1, min(8, 320 // max(c.shape[:2])))
-    zoomed = np.asarray(c.repeat(scale, 0).repeat(scale, 1)) if scale > 1 else im.thumb(c, 320)
+
+    def draw_zoomed() -> np.ndarray:
+        return np.asarray(c.repeat(scale, 0).repeat(scale, 1)) if scale > 1 else im.thumb(c, 320)
+
     facts = (
         f"Zoom on {_fmt_box(a.box)} ({c.shape[1]}x{c.shape[0]} px, x{scale}): brightness "
         f"{nums['brightness']:.2f} ({nums['brightness_z']:+.1f} sd vs image), "
@@ -153,7 +160,7 @@ def region_zoom(ctx: ToolContext, a: ZoomArgs) -> Finding:
             facts, meaning, "the same appearance at this place in a normal reference (side_by_side_compare)."
         ),
         nums,
-        im.to_png(zoomed),
+        im.lazy_png(draw_zoomed),
     )
 
 
@@ -174,17 +181,18 @@ class SegmentArgs(ToolArgs):
 )
 def segment_anomaly(ctx: ToolContext, a: SegmentArgs) -> Finding:
     if a.ref_index is not None:
-        refs = [ctx.ref(a.ref_index)]
+        which = [a.ref_index]
+        ctx.ref(a.ref_index)
     else:
         ctx.require_references()
-        refs = list(ctx.references)
-    dmap = ndimage.gaussian_filter(
-        nn_distance(ctx.query_features().patches, [f.patches for f in ctx.bb.features(refs)]),
-        1.0,
-        mode="nearest",
-    )
+        which = list(range(len(ctx.references)))
+    # nearest patch over several references = the minimum of the per-reference maps (memoised)
+    dmap = ndimage.gaussian_filter(np.min([ctx.nn_map(i) for i in which], axis=0), 1.0, mode="nearest")
     med = float(np.median(dmap))
-    yard = reference_yardstick([f.patches for f in ctx.reference_features()])
+    yard = derived(
+        "yardstick:" + ",".join(sorted(ctx.reference_keys)),
+        lambda: reference_yardstick([f.patches for f in ctx.reference_features()]),
+    )
     if yard is None and ctx.experts is not None:
         yard = ctx.expert_scores().heat_threshold
     thr = max(float(threshold_otsu(dmap)), yard if yard is not None else 3 * med)
@@ -204,9 +212,9 @@ def segment_anomaly(ctx: ToolContext, a: SegmentArgs) -> Finding:
                 f"r{k}_area": b.area,
             }
         )
-    which = f"reference {a.ref_index}" if a.ref_index is not None else f"all {len(refs)} references"
+    against = f"reference {a.ref_index}" if a.ref_index is not None else f"all {len(which)} references"
     facts = (
-        f"Against {which}: "
+        f"Against {against}: "
         + "; ".join(
             f"region {k} {_fmt_box(b.box)} peak {b.peak:.3f} (x{b.peak / max(med, 1e-6):.1f} the median), "
             f"{b.area:.1%} of the image"
@@ -226,9 +234,12 @@ def segment_anomaly(ctx: ToolContext, a: SegmentArgs) -> Finding:
         if stands_out
         else "no region is farther from the references than normal variation; the query is covered by them."
     )
-    image = im.draw_boxes(
-        im.thumb(ctx.query, 384), [b.box for b in found], [str(k) for k in range(1, len(found) + 1)]
-    )
+
+    def draw_image() -> np.ndarray:
+        return im.draw_boxes(
+            ctx.view(320), [b.box for b in found], [str(k) for k in range(1, len(found) + 1)]
+        )
+
     return Finding(
         say(
             facts,
@@ -237,5 +248,5 @@ def segment_anomaly(ctx: ToolContext, a: SegmentArgs) -> Finding:
             "reference (check with side_by_side_compare).",
         ),
         nums,
-        im.to_png(image),
+        im.lazy_png(draw_image),
     )

@@ -145,17 +145,24 @@ class Backbone:
         self.forward_calls += 1
         self.images_forwarded += x.shape[0]
         return [
-            ImageFeatures(p.float().cpu().numpy(), e.float().cpu().numpy(), lg.float().cpu().numpy())
+            ImageFeatures(
+                np.ascontiguousarray(p.float().cpu().numpy()),
+                e.float().cpu().numpy(),
+                lg.float().cpu().numpy(),
+            )
             for p, e, lg in zip(patches, emb, logits, strict=True)
         ]
 
-    def features(self, images: Sequence[np.ndarray]) -> list[ImageFeatures]:
+    def features(
+        self, images: Sequence[np.ndarray], keys: Sequence[str] | None = None
+    ) -> list[ImageFeatures]:
         """Features of each image, from the cache when the same pixels were seen before.
 
-        Cache misses are batched ``batch_size`` at a time.
+        Cache misses are batched ``batch_size`` at a time. ``keys`` (``image_key`` of each
+        image) may be passed when the caller already hashed the pixels.
         """
         images = [check_image(img, f"image {i}") for i, img in enumerate(images)]
-        keys = [image_key(img) for img in images]
+        keys = list(keys) if keys is not None else [image_key(img) for img in images]
         out: list[ImageFeatures | None] = [self.cache.get(k) for k in keys]
         todo: dict[str, int] = {}
         for i, (k, f) in enumerate(zip(keys, out, strict=True)):

@@ -170,3 +170,10 @@ def test_dspy_tools_come_from_the_registry(make_ctx, defect):
     zoom = dspy_tools[TOOL_NAMES.index("region_zoom")]
     assert "box" in zoom.args
     assert "Interpretation:" in zoom(box=[0.5, 0.3, 0.8, 0.6])
+
+
+def test_render_false_skips_only_the_image(make_ctx, defect):
+    with_img = run_tool("expert_heatmap", make_ctx(defect), {})
+    without = run_tool("expert_heatmap", make_ctx(defect), {}, render=False)
+    assert with_img.image_png and without.image_png is None
+    assert (with_img.text, with_img.numbers) == (without.text, without.numbers)
