@@ -12,12 +12,10 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
-from scipy import ndimage
-from skimage.registration import phase_cross_correlation
 
 from tools._types import BBox
 
-PANEL = 192
+PANEL = 160
 _HEAT_STOPS = np.array(
     [[0, 0, 4], [87, 16, 110], [188, 55, 84], [249, 142, 9], [252, 255, 164]], dtype=np.float32
 )
@@ -83,24 +81,52 @@ def gray(img: np.ndarray) -> np.ndarray:
     )
 
 
+def to_rgb(g: np.ndarray) -> np.ndarray:
+    """Grey [0, 1] → (H, W, 3) uint8 for drawing."""
+    return np.repeat((np.clip(g, 0, 1) * 255).astype(np.uint8)[..., None], 3, axis=2)
+
+
 def standardise(g: np.ndarray) -> np.ndarray:
     """Zero mean, unit std (so a global brightness/contrast change is not a 'difference')."""
     return (g - g.mean()) / max(float(g.std()), 1e-3)
 
 
+def phase_shift(query: np.ndarray, ref: np.ndarray, query_fft: np.ndarray | None = None) -> tuple[int, int]:
+    """Integer (dy, dx) that moves grey ``ref`` onto grey ``query`` (same shape), by phase correlation.
+
+    ``query_fft`` (``np.fft.fft2(query)``) may be passed when one query is matched to many refs.
+    """
+    fq = np.fft.fft2(query) if query_fft is None else query_fft
+    cross = fq * np.conj(np.fft.fft2(ref))
+    peak = np.unravel_index(int(np.argmax(np.abs(np.fft.ifft2(cross)))), query.shape)
+    h, w = query.shape
+    dy, dx = int(peak[0]), int(peak[1])
+    return (dy - h if dy > h // 2 else dy), (dx - w if dx > w // 2 else dx)
+
+
+def shift_image(img: np.ndarray, dy: int, dx: int) -> tuple[np.ndarray, np.ndarray]:
+    """``img`` moved by an integer (dy, dx), zeros where nothing moved in; returns (moved, valid mask)."""
+    h, w = img.shape[:2]
+    moved = np.zeros_like(img)
+    valid = np.zeros((h, w), dtype=bool)
+    ys, yd = (slice(0, h - dy), slice(dy, h)) if dy >= 0 else (slice(-dy, h), slice(0, h + dy))
+    xs, xd = (slice(0, w - dx), slice(dx, w)) if dx >= 0 else (slice(-dx, w), slice(0, w + dx))
+    moved[yd, xd] = img[ys, xs]
+    valid[yd, xd] = True
+    return moved, valid
+
+
 def align_translation(
     ref: np.ndarray, query: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
-    """Shift grey ``ref`` onto grey ``query`` (same shape) by phase correlation.
+    """Shift grey ``ref`` onto grey ``query`` (same shape) by phase correlation (integer pixels).
 
     Returns:
         (shifted ref, valid mask of pixels that came from inside ref, (dy, dx) in pixels).
     """
-    shift, _, _ = phase_cross_correlation(query, ref, normalization=None)
-    dy, dx = float(shift[0]), float(shift[1])
-    moved = ndimage.shift(ref, (dy, dx), order=1, mode="constant", cval=0.0)
-    valid = ndimage.shift(np.ones_like(ref), (dy, dx), order=0, mode="constant", cval=0.0) > 0.5
-    return moved, valid, (dy, dx)
+    dy, dx = phase_shift(query, ref)
+    moved, valid = shift_image(ref, dy, dx)
+    return moved, valid, (float(dy), float(dx))
 
 
 def heat_colors(heat: np.ndarray, lo: float, hi: float) -> np.ndarray:

@@ -62,7 +62,7 @@ def compare(q: np.ndarray, r: np.ndarray, threshold: float, r_valid: np.ndarray 
     """Align ``r`` onto ``q`` by translation and measure what changed (both grey, same shape)."""
     aligned, valid, (dy, dx) = im.align_translation(r, q)
     if r_valid is not None:
-        valid &= ndimage.shift(r_valid.astype(np.float32), (dy, dx), order=0, cval=0.0) > 0.5
+        valid &= im.shift_image(r_valid.astype(np.uint8), int(dy), int(dx))[0].astype(bool)
     valid = ndimage.binary_erosion(valid, iterations=2)
     if not valid.any():
         valid = np.ones_like(valid)
@@ -77,17 +77,27 @@ def compare(q: np.ndarray, r: np.ndarray, threshold: float, r_valid: np.ndarray 
 
 
 def _residuals(q: np.ndarray, r: np.ndarray, side: int, angles: list[float]) -> dict[float, float]:
-    """Mean |difference| after rotating ``r`` by each angle and aligning by translation, at ≤ side px."""
+    """Mean |difference| after rotating ``r`` by each angle and aligning by translation, at ≤ side px.
+
+    Only pixels inside the inscribed disc (never rotated in from outside) and inside the
+    shifted overlap count, 2 px in from its edges.
+    """
     s = side / max(q.shape)
     qs = im.resize(q, max(8, int(q.shape[0] * s)), max(8, int(q.shape[1] * s))) if s < 1 else q
     rs = im.resize(r, qs.shape[0], qs.shape[1]) if s < 1 else r
+    h, w = qs.shape
+    yy, xx = np.mgrid[:h, :w]
+    disc = ((yy - (h - 1) / 2) / (h / 2)) ** 2 + ((xx - (w - 1) / 2) / (w / 2)) ** 2 <= 0.95
+    fq = np.fft.fft2(qs)
     out = {}
     for deg in angles:
-        rot, v = rotate(rs, deg)
-        aligned, valid, (dy, dx) = im.align_translation(rot, qs)
-        valid &= ndimage.shift(v.astype(np.float32), (dy, dx), order=0, cval=0.0) > 0.5
-        valid = ndimage.binary_erosion(valid, iterations=2)
-        out[deg] = float(np.abs(qs - aligned)[valid].mean()) if valid.any() else np.inf
+        rot = rs if deg == 0 else ndimage.rotate(rs, deg, reshape=False, order=1, mode="constant", cval=0.0)
+        dy, dx = im.phase_shift(qs, rot, fq)
+        moved, valid = im.shift_image(rot, dy, dx)
+        region, _ = im.shift_image(disc.astype(np.uint8), dy, dx)
+        valid &= region.astype(bool)
+        valid[:2], valid[-2:], valid[:, :2], valid[:, -2:] = False, False, False, False
+        out[deg] = float(np.abs(qs - moved)[valid].mean()) if valid.any() else np.inf
     return out
 
 

@@ -145,7 +145,7 @@ def expert_heatmap(ctx: ToolContext, a: NoArgs) -> Finding:
         meaning = "the box is slightly beyond normal patch variation: a weak candidate."
     else:
         meaning = "no patch exceeds normal variation; the box is only the least typical place, not evidence."
-    thumb = ctx.view(320)
+    thumb = ctx.view(256)
 
     def draw_image() -> np.ndarray:
         return im.draw_boxes(

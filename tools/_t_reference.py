@@ -187,7 +187,7 @@ def _diff_finding(ctx: ToolContext, pd, ref_index: int, extra: dict[str, float],
             [
                 ctx.view(256),
                 pd.aligned,
-                im.overlay(np.repeat((q * 255).astype(np.uint8)[..., None], 3, 2), pd.diff, 0.0, hi, 0.7),
+                im.overlay(im.to_rgb(q), pd.diff[::2, ::2], 0.0, hi, 0.7),
             ],
             ["query", f"ref {ref_index} aligned", "difference"],
         )

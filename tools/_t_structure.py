@@ -89,7 +89,7 @@ def blob_layout_viz(ctx: ToolContext, a: BlobArgs) -> Finding:
 
     def draw_image() -> np.ndarray:
         return im.draw_boxes(
-            im.overlay(ctx.view(320), (heat >= s.heat_threshold).astype(np.float32), 0.0, 1.0, 0.35),
+            im.overlay(ctx.view(256), (heat >= s.heat_threshold).astype(np.float32), 0.0, 1.0, 0.35),
             [b.box for b in shown],
             [f"#{k}" for k in range(1, len(shown) + 1)],
         )
@@ -231,5 +231,5 @@ def fft_spectrum_viz(ctx: ToolContext, a: FFTArgs) -> Finding:
             "too small to change the spectrum.",
         ),
         nums,
-        im.lazy_png(lambda: im.panel(tiles, labels, h=160)),
+        im.lazy_png(lambda: im.panel(tiles, labels, h=128)),
     )

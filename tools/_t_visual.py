@@ -237,7 +237,7 @@ def segment_anomaly(ctx: ToolContext, a: SegmentArgs) -> Finding:
 
     def draw_image() -> np.ndarray:
         return im.draw_boxes(
-            ctx.view(320), [b.box for b in found], [str(k) for k in range(1, len(found) + 1)]
+            ctx.view(256), [b.box for b in found], [str(k) for k in range(1, len(found) + 1)]
         )
 
     return Finding(
