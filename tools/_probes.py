@@ -55,20 +55,23 @@ def greedy_coreset(feats: torch.Tensor, m: int, *, proj_dim: int = 64, seed: int
     """Indices of ``m`` rows chosen by greedy k-center (PatchCore), on a random projection.
 
     Why: keeps the bank small (query cost) while covering the normal feature space, so
-    rare normal patches are not dropped as a random subsample would drop them.
+    rare normal patches are not dropped as a random subsample would drop them. Distances
+    use ||z||² − 2 z·c + ||c||², one matrix-vector product per pick.
     """
     if m >= feats.shape[0]:
         return torch.arange(feats.shape[0], device=feats.device)
     g = torch.Generator(device="cpu").manual_seed(seed)
-    proj = torch.randn(feats.shape[1], proj_dim, generator=g).to(feats.device, feats.dtype)
+    proj = (torch.randn(feats.shape[1], proj_dim, generator=g) / proj_dim**0.5).to(feats.device, feats.dtype)
     z = feats @ proj
+    sq = (z * z).sum(dim=1)
     chosen = torch.empty(m, dtype=torch.long, device=feats.device)
-    chosen[0] = int(torch.randint(feats.shape[0], (1,), generator=g))
-    mind = ((z - z[chosen[0]]) ** 2).sum(dim=1)
+    first = int(torch.randint(feats.shape[0], (1,), generator=g))
+    chosen[0] = first
+    mind = sq - 2 * (z @ z[first]) + sq[first]
     for i in range(1, m):
         idx = torch.argmax(mind)
         chosen[i] = idx
-        mind = torch.minimum(mind, ((z - z[idx]) ** 2).sum(dim=1))
+        torch.minimum(mind, sq - 2 * (z @ z[idx]) + sq[idx], out=mind)
     return chosen
 
 
