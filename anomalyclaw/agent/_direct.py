@@ -30,7 +30,7 @@ class DirectBranch(dspy.Module):
         """Score one query against its references."""
         call = self.caller(self.inspect, logprobs=True, domain=domain, rulebook=rulebook,
                            references=references, query=query)
-        common = dict(usage=call.usage, attempts=call.attempts, seconds=call.seconds)
+        common = dict(usage=call.usage, attempts=call.attempts, seconds=call.seconds, notes=call.notes)
         if not call.ok:
             score = FALLBACK_SCORE if call.error_kind == "parse" else None
             return DirectResult(score=score, path="fallback", error=call.error, **common)

@@ -43,6 +43,7 @@ class Turn(BaseModel):
     verdict_candidate: int | None = Field(default=None, description="Candidate that verdict is about.")
     score: float | None = Field(default=None, description="Score after this turn (banded).")
     rules_applied: list[int] = Field(default_factory=list)
+    reason: str | None = Field(default=None, description="The model's reason for the verdict.")
     error: str | None = None
     seconds: float = 0.0
 
@@ -57,6 +58,8 @@ class BranchResult(BaseModel):
     attempts: dict[str, int] = Field(default_factory=dict)
     seconds: float = 0.0
     rules_applied: list[int] = Field(default_factory=list)
+    notes: dict[str, list] = Field(default_factory=dict, description="What the engine noted (policy: "
+                                                                     "rules fired, item features).")
 
 
 class DirectResult(BranchResult):
