@@ -25,9 +25,10 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from anomalyclaw.backends._decode import Prompt, decode, default_value, render_reply
+from anomalyclaw.backends._decode import Decoded, Prompt, decode, default_value, render_reply
 
 Answer = Callable[[dict[str, Any]], str]
+Script = Callable[[Decoded], "dict[str, Any] | str | None"]
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
 
 
@@ -37,6 +38,9 @@ class FakeOpenAI:
     Args:
         overrides: output field → value, applied on top of the type defaults.
         answer: replaces the whole reply: a string, or a function of the request body.
+        script: a function of the decoded prompt (its input fields and output field names) that
+            returns field values for this request (merged over the defaults and ``overrides``),
+            a raw reply string (e.g. malformed), or None for the defaults.
         delay_s: seconds every request waits before answering (simulated model latency).
         faults: HTTP statuses returned, in order, by the first requests (e.g. ``[429, 503]``);
             the value ``0`` means "hang past the client's timeout" (``hang_s``).
@@ -52,6 +56,7 @@ class FakeOpenAI:
         *,
         overrides: dict[str, Any] | None = None,
         answer: str | Answer | None = None,
+        script: Script | None = None,
         delay_s: float = 0.0,
         faults: list[int] | None = None,
         fail_always: int | None = None,
@@ -63,6 +68,7 @@ class FakeOpenAI:
     ) -> None:
         self.overrides = dict(overrides or {})
         self.answer = answer
+        self.script = script
         self.delay_s = delay_s
         self.faults: deque[int] = deque(faults or [])
         self.fail_always = fail_always
@@ -128,6 +134,10 @@ class FakeOpenAI:
         decoded = decode(Prompt.from_openai(body.get("messages") or []))
         values = {name: default_value(t) for name, t in decoded.outputs.items()}
         values.update({k: v for k, v in self.overrides.items() if k in values})
+        scripted = self.script(decoded) if self.script is not None else None
+        if isinstance(scripted, str):
+            return scripted
+        values.update({k: v for k, v in (scripted or {}).items() if k in values})
         return render_reply(values, decoded)
 
     def logprobs(self, text: str, top: int) -> dict[str, Any]:

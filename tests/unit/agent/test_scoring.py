@@ -78,6 +78,7 @@ def test_logprob_score_without_a_usable_token_is_none(logprobs):
     ("verdicts", "band"),
     [
         ([], None),
+        ([None, None], None),
         (["found_in_ref", "found_in_ref"], "refuted"),
         (["found_in_ref", "not_found", "found_in_ref"], "survives"),
         (["found_in_ref", None], "mixed"),
