@@ -24,8 +24,8 @@ def _rulebook(code: str, path: Path | None) -> Rulebook | str:
 
         if not path.is_file():
             raise InputError(f"{path}: rulebook file not found")
-        return parse_rulebook(path.read_text(), domain=code).rulebook
-    return load_seed(code)
+        return parse_rulebook(path.read_text(), source=str(path), domain=code).rulebook
+    return load_seed(code).rulebook
 
 
 def _config(args: argparse.Namespace) -> AgentConfig:
@@ -40,6 +40,7 @@ def _config(args: argparse.Namespace) -> AgentConfig:
         max_turns=args.max_turns,
         alpha=args.alpha,
         seed=args.seed,
+        max_tokens=args.max_tokens,
     )
 
 
