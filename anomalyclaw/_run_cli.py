@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from anomalyclaw.agent import Agent, AgentConfig, JsonSink, pick_items, run_items, summarize
+from anomalyclaw._run_summary import summarize
+from anomalyclaw.agent import Agent, AgentConfig, JsonSink, pick_items, run_items
 from anomalyclaw.agent._runner import new_run_id
 from anomalyclaw.errors import InputError
 from anomalyclaw.rulebook import Rulebook
