@@ -104,9 +104,8 @@ def test_item_order_is_a_seeded_label_blind_permutation():
 
 
 def test_store_and_json_sinks_are_fed_together_and_resume_on_both(tmp_path):
-    from db import Store
-
     from anomalyclaw.agent._store_sink import StoreSink, TeeSink
+    from db import Store
 
     store = Store(f"sqlite:///{tmp_path / 'runs.db'}")
     run = store.start_run(
