@@ -1,0 +1,153 @@
+"""Template reflector for the offline policy backend: rules with machine-readable conditions.
+
+No language model: each template reads one label-free signal and writes a rule whose
+:class:`PolicyCondition` the policy applies, with its threshold set from the pool's own
+(unlabeled) distributions. Acceptance decides whether it helps. A condition that was already
+rejected in this lineage is not proposed again; the next alternative is tried instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from anomalyclaw.rulebook import PolicyCondition, Rule, RuleDelta
+from evolution._proposal import Proposal, ReflectContext
+from evolution._stats import Dist
+
+
+@dataclass(frozen=True)
+class TemplateConfig:
+    """Feature names the templates use and how much evidence they need.
+
+    Attributes:
+        candidate_z: per-candidate calibrated expert z (recurring false alarms).
+        branch_gap: per-item |refutation − direct| (branch trust).
+        min_refuted: refuted candidates needed before a false-alarm rule is written.
+        min_gap: mean |branch gap| above which the branches "disagree systematically".
+        max_new: at most this many add/edit proposals per round (small steps, ACE-style).
+    """
+
+    candidate_z: str = "candidate.z"
+    branch_gap: str = "item.branch_gap"
+    min_refuted: int = 4
+    min_gap: float = 0.15
+    min_opposite: float = 0.15
+    max_new: int = 2
+    tol: float = 0.05
+
+
+def _same(a: PolicyCondition, b: PolicyCondition, tol: float) -> bool:
+    return (a.target, a.feature, a.op, a.action) == (b.target, b.feature, b.op, b.action) and \
+        abs(a.threshold - b.threshold) <= tol and abs(a.amount - b.amount) <= tol
+
+
+def _separation(x: Dist) -> float:
+    """How cleanly a branch's scores fall into two groups (0 none … 1 two points)."""
+    if not x.n or x.bimodality is None:
+        return 0.0
+    return x.bimodality
+
+
+class TemplateReflector:
+    """Writes policy rules from signals: false-alarm thresholds, branch trust, retirements."""
+
+    name = "template"
+
+    def __init__(self, config: TemplateConfig | None = None) -> None:
+        self.cfg = config or TemplateConfig()
+
+    # -- helpers -------------------------------------------------------------------------
+    def _knows(self, ctx: ReflectContext, feature: str) -> bool:
+        return ctx.features is None or feature in ctx.features
+
+    def _fresh(self, ctx: ReflectContext, cond: PolicyCondition) -> bool:
+        tried = [d.rule.condition for d in ctx.rejected if d.rule and d.rule.condition]
+        tried += [r.condition for r in ctx.rulebook.active if r.condition]
+        return not any(_same(cond, c, self.cfg.tol) for c in tried)
+
+    def _delta(self, ctx: ReflectContext, new_id: Callable[[], str], cond: PolicyCondition, *, kind: str,
+               text: str, rationale: str, signals: list[str], items: list[str]) -> Proposal:
+        prov = ctx.provenance(signals, items)
+        twin = next((r for r in ctx.rulebook.active if r.condition and
+                     (r.condition.target, r.condition.feature, r.condition.action) ==
+                     (cond.target, cond.feature, cond.action)), None)
+        rid = twin.rule_id if twin else new_id()
+        rule = Rule(rule_id=rid, text=text, kind=kind, scope=ctx.rulebook.domain, condition=cond,
+                    provenance=prov)
+        op = "edit" if twin else "add"
+        return Proposal(delta=RuleDelta(op=op, rule_id=rid, rule=rule, rationale=rationale),
+                        source="template", provenance=prov)
+
+    # -- templates -----------------------------------------------------------------------
+    def _false_alarms(self, ctx: ReflectContext, new_id) -> list[Proposal]:
+        f, s = self.cfg.candidate_z, ctx.signals
+        ref, kept, pool = s.refuted_features.get(f), s.kept_features.get(f), s.features.get(f)
+        if not self._knows(ctx, f) or ref is None or ref.n < self.cfg.min_refuted or pool is None:
+            return []
+        # Label-free thresholds, most principled first: the pool's own two-mode split, then
+        # the upper range of what tools already refuted, then the lower range of what survived.
+        options = [pool.split, ref.q(0.75), ref.q(0.9), kept.q(0.1) if kept and kept.n else None,
+                   pool.q(0.5)]
+        items = sorted({i for c in s.candidates for i in c.items})[:20]
+        names = [c.name for c in s.candidates if c.refuted >= 2][:3]
+        for t in options:
+            if t is None:
+                continue
+            cond = PolicyCondition(target="candidate", feature=f, op="<", threshold=round(t, 3),
+                                   action="refute")
+            if self._fresh(ctx, cond):
+                what = f" (recurring: {', '.join(names)})" if names else ""
+                return [self._delta(
+                    ctx, new_id, cond, kind="normal_variation",
+                    text=(f"Candidate regions whose calibrated expert z-score is below {t:.2f} are normal "
+                          f"variation in this domain{what}: treat them as refuted."),
+                    rationale=(f"{ref.n} candidates were refuted by tools (median z {ref.q(0.5):.2f}); "
+                               f"threshold {t:.2f} from the unlabeled pool's z distribution."),
+                    signals=["recurring_false_alarms", f"feature:{f}"], items=items)]
+        return []
+
+    def _branch_trust(self, ctx: ReflectContext, new_id) -> list[Proposal]:
+        s, g = ctx.signals, ctx.signals.disagreement
+        f = self.cfg.branch_gap
+        if not self._knows(ctx, f) or not g.n or g.mean_abs_gap is None:
+            return []
+        if g.mean_abs_gap < self.cfg.min_gap and (g.opposite_share or 0.0) < self.cfg.min_opposite:
+            return []
+        prefer_direct = _separation(s.direct) >= _separation(s.refutation)
+        gap_t = round((s.features[f].q(0.5) if f in s.features and s.features[f].n else g.mean_abs_gap), 3)
+        alphas = [0.75, 0.25] if prefer_direct else [0.25, 0.75]
+        for alpha in alphas + [0.9 if prefer_direct else 0.1, 0.1 if prefer_direct else 0.9]:
+            cond = PolicyCondition(target="item", feature=f, op=">=", threshold=gap_t, action="set_alpha",
+                                   amount=alpha)
+            if self._fresh(ctx, cond):
+                side = "Direct" if alpha > 0.5 else "Refutation"
+                return [self._delta(
+                    ctx, new_id, cond, kind="branch_trust",
+                    text=(f"When the Direct and Refutation scores differ by {gap_t:.2f} or more, trust the "
+                          f"{side} branch more (weight {alpha:.2f} on Direct)."),
+                    rationale=(f"Branches disagree systematically: mean |gap| {g.mean_abs_gap:.2f}, opposite "
+                               f"sides on {g.opposite_share:.0%} of items."),
+                    signals=["branch_disagreement", "score_distribution"], items=g.items)]
+        return []
+
+    def _retire(self, ctx: ReflectContext) -> list[Proposal]:
+        out = []
+        for r in ctx.rulebook.active:
+            if r.condition is None or r.kind == "seed":
+                continue
+            use = ctx.signals.rule_usage.get(r.rule_id)
+            inert = ctx.features is not None and r.condition.feature not in ctx.features
+            if inert or use is None or use.fired == 0:
+                why = "its feature is unknown to the policy" if inert else "it never fired this round"
+                prov = ctx.provenance(["rule_usage"])
+                delta = RuleDelta(op="retire", rule_id=r.rule_id, rationale=f"Retire: {why}.")
+                out.append(Proposal(delta=delta, source="template", provenance=prov))
+        return out
+
+    def propose(self, ctx: ReflectContext) -> list[Proposal]:
+        """Retirements of rules that never fire, then at most ``max_new`` new or edited rules."""
+        new_id = ctx.id_allocator()
+        new = (self._false_alarms(ctx, new_id) + self._branch_trust(ctx, new_id))[: self.cfg.max_new]
+        edited = {p.delta.rule_id for p in new if p.delta}
+        return [p for p in self._retire(ctx) if p.delta and p.delta.rule_id not in edited] + new
