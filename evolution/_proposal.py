@@ -25,7 +25,7 @@ class Proposal(BaseModel):
     delta: RuleDelta | None = Field(default=None, description="None when the answer was unusable.")
     status: ProposalStatus = "proposed"
     reason: str = Field(default="", description="Why rejected (or what acceptance said).")
-    source: Literal["template", "lm"] = "template"
+    source: Literal["template", "lm", "curator"] = "template"
     provenance: Provenance = Field(default_factory=Provenance)
     raw: str | None = Field(default=None, description="The raw LM answer when it could not be used.")
 
