@@ -4,9 +4,12 @@ The agent writes one dict per refutation turn. Evolution reads only what it need
 tolerant of missing keys, so a trace from an older agent or an LM that skipped a field
 still yields signals instead of an error. Keys read (aliases in brackets):
 
-- ``candidates``: turn-1 list of candidate dicts (``name``, optional ``features``) or names;
-- ``candidate`` [``target``]: the candidate this turn is about (a name or a dict with ``name``);
-- ``tool`` [``tool_name``], ``args`` [``arguments``], ``ok``;
+- ``candidates`` (in a history entry or the record's extras): candidate dicts (``name``, optional
+  ``index``, ``verdict`` — the final one —, ``features``) or plain names;
+- ``candidate_name`` / ``candidate`` [``target``]: the candidate this turn is about (a name, a
+  dict with ``name``, or the candidate's 1-based ``index``);
+- ``verdict_candidate``: the candidate this turn's verdict is about, when it is another one;
+- ``tool`` [``tool_name``], ``executed`` (False = not run), ``observation_ok`` [``ok``];
 - ``numbers`` [``observation_numbers``, ``observation.numbers``]: the tool observation's numbers;
 - ``verdict``: ``found_in_ref`` / ``refuted`` → refuted, ``not_found`` / ``kept`` → kept, else inconclusive;
 - ``score``: the refutation score after this turn;
@@ -42,6 +45,7 @@ class Turn:
     verdict: Verdict | None
     score: float | None
     features: dict[str, float]
+    verdict_on: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,13 +63,16 @@ class Trace:
     rules_fired: tuple[str, ...] = ()
     rules_changed: tuple[str, ...] = ()
     item_features: dict[str, float] = field(default_factory=dict)
+    final: dict[str, Verdict] = field(default_factory=dict)
 
     def final_verdicts(self) -> dict[str, Verdict]:
-        """Last verdict per candidate name (candidates never examined are absent)."""
+        """Final verdict per candidate name: the candidate list's own when given, else the last
+        verdict a turn gave about it (candidates never examined are absent)."""
         out: dict[str, Verdict] = {}
         for t in self.turns:
-            if t.candidate and t.verdict:
-                out[t.candidate] = t.verdict
+            if t.verdict_on and t.verdict:
+                out[t.verdict_on] = t.verdict
+        out.update(self.final)
         return out
 
 
@@ -104,21 +111,30 @@ def _verdict(v: Any) -> Verdict | None:
     return "inconclusive"
 
 
-def _turn(i: int, h: dict[str, Any]) -> Turn:
+def _turn(i: int, h: dict[str, Any], names: dict[int, str]) -> Turn:
+    def who(v: Any) -> str | None:
+        if isinstance(v, int) and not isinstance(v, bool):
+            return names.get(v)
+        return _cand_name(v)
+
     obs = h.get("observation")
     nums = h.get("numbers", h.get("observation_numbers"))
     if nums is None and isinstance(obs, dict):
         nums = obs.get("numbers")
     tool = h.get("tool", h.get("tool_name"))
+    executed = h.get("executed", True) is not False
+    cand = _cand_name(h.get("candidate_name")) or who(h.get("candidate", h.get("target")))
+    ok = h.get("observation_ok", h.get("ok", not h.get("tool_error")))
     return Turn(
         index=int(h["turn"]) if isinstance(h.get("turn"), int) else i,
-        candidate=_cand_name(h.get("candidate", h.get("target"))),
-        tool=tool if isinstance(tool, str) and tool else None,
-        ok=bool(h.get("ok", not h.get("tool_error"))),
+        candidate=cand,
+        tool=tool if isinstance(tool, str) and tool and executed else None,
+        ok=ok is not False,
         numbers=_numbers(nums),
         verdict=_verdict(h.get("verdict")),
         score=_num(h.get("score")),
         features=_numbers(h.get("features")),
+        verdict_on=who(h["verdict_candidate"]) if "verdict_candidate" in h else cand,
     )
 
 
@@ -126,22 +142,39 @@ def _str_list(v: Any) -> tuple[str, ...]:
     return tuple(str(x) for x in v) if isinstance(v, (list, tuple)) else ()
 
 
+def _candidate_list(record: Record) -> list[Any]:
+    """Candidate dicts from the record's extras or from any history entry that lists them."""
+    extra = record.model_extra or {}
+    found = list(extra.get("candidates") or [])
+    for h in record.history or []:
+        if isinstance(h, dict) and isinstance(h.get("candidates"), list):
+            found += h["candidates"]
+    return found
+
+
 def read_trace(record: Record) -> Trace:
     """Digest one (label-free) record; unknown or missing trace keys are skipped."""
     candidates: dict[str, dict[str, float]] = {}
+    names: dict[int, str] = {}
+    final: dict[str, Verdict] = {}
+    for c in _candidate_list(record):
+        name = _cand_name(c)
+        if not name:
+            continue
+        candidates.setdefault(name, {}).update(_numbers(c.get("features")) if isinstance(c, dict) else {})
+        if isinstance(c, dict):
+            if isinstance(c.get("index"), int):
+                names[c["index"]] = name
+            if (v := _verdict(c.get("verdict"))) is not None:
+                final[name] = v
     turns: list[Turn] = []
     item_features: dict[str, float] = {}
     for i, h in enumerate(record.history or []):
         if not isinstance(h, dict):
             continue
-        for c in h.get("candidates") or []:
-            name = _cand_name(c)
-            if name:
-                feats = _numbers(c.get("features")) if isinstance(c, dict) else {}
-                candidates.setdefault(name, {}).update(feats)
         item_features.update({k: v for k, v in _numbers(h.get("features")).items() if k.startswith("item.")})
         if h.get("tool") or h.get("tool_name") or h.get("verdict") is not None:
-            t = _turn(i, h)
+            t = _turn(i, h, names)
             turns.append(t)
             if t.candidate:
                 cand_feats = {k: v for k, v in t.features.items() if not k.startswith("item.")}
@@ -160,4 +193,5 @@ def read_trace(record: Record) -> Trace:
         rules_fired=_str_list(extra.get("rules_fired")),
         rules_changed=_str_list(extra.get("rules_changed_verdict")),
         item_features=item_features,
+        final=final,
     )
