@@ -23,6 +23,8 @@ ENV_URL = "ANOMALYCLAW_DB_URL"
 ENV_HOME = "ANOMALYCLAW_HOME"
 ENV_TEST_PAUSE = "ANOMALYCLAW_DB_TEST_PAUSE_S"  # test-only: sleep inside write transactions
 ENV_TEST_MARK = "ANOMALYCLAW_DB_TEST_MARK"  # test-only: file touched when a pause starts
+ENV_TEST_PAUSE_AT = "ANOMALYCLAW_DB_TEST_PAUSE_AT"  # test-only: pause at the N-th hook call (default 1)
+_hook_calls = 0
 SQLITE_BUSY_MS = 30_000
 
 
@@ -98,10 +100,15 @@ def make_engine(url: str) -> Engine:
 def fault_pause(point: str) -> None:
     """Test-only hook: sleep inside a write transaction so a test can kill the process there.
 
-    Does nothing unless ``ANOMALYCLAW_DB_TEST_PAUSE_S`` is set; then touches the file named by
-    ``ANOMALYCLAW_DB_TEST_MARK`` (so the test knows the transaction is open) and sleeps.
+    Does nothing unless ``ANOMALYCLAW_DB_TEST_PAUSE_S`` is set. Then, at the N-th call in this
+    process (``ANOMALYCLAW_DB_TEST_PAUSE_AT``, default 1) and after, it writes ``point`` to the file
+    named by ``ANOMALYCLAW_DB_TEST_MARK`` (so the test knows the transaction is open) and sleeps.
     """
+    global _hook_calls
     if not (pause := os.environ.get(ENV_TEST_PAUSE)):
+        return
+    _hook_calls += 1
+    if _hook_calls < int(os.environ.get(ENV_TEST_PAUSE_AT, "1")):
         return
     if mark := os.environ.get(ENV_TEST_MARK):
         Path(mark).write_text(point)
