@@ -8,6 +8,7 @@ rejected in this lineage is not proposed again; the next alternative is tried in
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,7 +26,9 @@ class TemplateConfig:
         branch_gap: per-item |refutation − direct| (branch trust).
         min_refuted: refuted candidates needed before a false-alarm rule is written.
         min_gap: mean |branch gap| above which the branches "disagree systematically".
-        max_new: at most this many add/edit proposals per round (small steps, ACE-style).
+        max_new: at most this many add/edit proposals per round. One by default: a candidate that
+            bundles a helpful and a harmful rule can fail as a whole, and acceptance can only
+            attribute a gain to a single change.
     """
 
     candidate_z: str = "candidate.z"
@@ -33,7 +36,7 @@ class TemplateConfig:
     min_refuted: int = 4
     min_gap: float = 0.15
     min_opposite: float = 0.15
-    max_new: int = 2
+    max_new: int = 1
     tol: float = 0.05
 
 
@@ -148,6 +151,14 @@ class TemplateReflector:
     def propose(self, ctx: ReflectContext) -> list[Proposal]:
         """Retirements of rules that never fire, then at most ``max_new`` new or edited rules."""
         new_id = ctx.id_allocator()
-        new = (self._false_alarms(ctx, new_id) + self._branch_trust(ctx, new_id))[: self.cfg.max_new]
+        # Templates whose rules were rejected least often in this lineage go first, so a signal
+        # that keeps failing acceptance yields to the next one instead of being retried forever.
+        tried = Counter(d.rule.kind for d in ctx.rejected if d.rule)
+        order = sorted([("normal_variation", 0, self._false_alarms), ("branch_trust", 1, self._branch_trust)],
+                       key=lambda t: (tried[t[0]], t[1]))
+        new: list[Proposal] = []
+        for _, _, template in order:
+            if len(new) < self.cfg.max_new:
+                new += template(ctx, new_id)[: self.cfg.max_new - len(new)]
         edited = {p.delta.rule_id for p in new if p.delta}
         return [p for p in self._retire(ctx) if p.delta and p.delta.rule_id not in edited] + new

@@ -2,7 +2,8 @@
 
 Each item has candidate regions with a calibrated expert z; anomalous items carry one real
 defect (high z) among false alarms (low z), normals only false alarms. The scorer mimics the
-offline policy: a tool refutes low-z candidates and keeps high-z ones (inconclusive between),
+offline policy: a tool refutes low-z candidates and keeps high-z ones (inconclusive between) but
+is fooled by one recurring benign feature ('bright glare', kept although its z is low),
 active rules with a :class:`PolicyCondition` refute candidates or set α, and every record
 carries the trace format evolution reads. Labels stay in :class:`World`; records never get one
 unless a test asks for it.
@@ -32,7 +33,7 @@ class World:
 
     @classmethod
     def make(cls, n: int = 60, *, seed: int = 0, domain: str = "D9", anomalous_share: float = 0.5,
-             prefix: str = "") -> World:
+             prefix: str = "", direct_noise: float = 0.12) -> World:
         rng = np.random.default_rng(seed)
         labels = (rng.random(n) < anomalous_share).astype(int)
         cands = []
@@ -45,7 +46,7 @@ class World:
                                                        float(rng.normal(2.6, 0.9))))
             cands.append(c)
         ids = [f"{prefix}{domain}_{i:04d}" for i in range(n)]
-        return cls(domain, ids, labels, cands, rng.normal(0, 0.12, n))
+        return cls(domain, ids, labels, cands, rng.normal(0, direct_noise, n))
 
 
 def _alpha(rulebook: Rulebook, gap: float, alpha: float) -> tuple[float, list[str]]:
@@ -68,7 +69,10 @@ def score(world: World, rulebook: Rulebook, *, label: bool = False) -> list[Reco
         fired, changed, verdicts = [], [], []
         score_now = 0.5
         for t, (name, z) in enumerate(cands[:3], start=2):
-            v = "found_in_ref" if z < 0.9 else ("not_found" if z > 2.2 else "inconclusive")
+            # the tool is fooled by one recurring benign feature (glare looks unlike the references)
+            fooled = name == "bright glare" and z > 0.6
+            v = "found_in_ref" if z < 0.9 and not fooled else ("not_found" if z > 2.2 or fooled
+                                                                 else "inconclusive")
             for r in rulebook.active:
                 c = r.condition
                 if c and c.target == "candidate" and c.feature == "candidate.z" and c.action == "refute" \
