@@ -12,7 +12,7 @@ apart instead of by finding anomalies.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -63,7 +63,7 @@ def _categories(domain: Domain) -> dict[Path, str | None]:
 
 
 def held_out_normals(domain: Domain, *, n_refs: int | None = None, seed: int = 0,
-                     budget: int | None = None) -> tuple[Item, ...]:
+                     budget: int | None = None, groups: Mapping[Path, int] | None = None) -> tuple[Item, ...]:
     """Queries made from the normal pool, each with references drawn from the *other* pool images.
 
     Args:
@@ -71,6 +71,8 @@ def held_out_normals(domain: Domain, *, n_refs: int | None = None, seed: int = 0
         n_refs: references per query; default the pool items' usual count (their median).
         seed: seed of the reference choice (deterministic).
         budget: at most this many normals (the first in pool order).
+        groups: pool image → fold; references then come from other folds only (the fold's probes
+            are fitted without it). None: only the image itself is excluded.
 
     Returns:
         Items with ids ``heldout-normal-<code>-NNN``, split 'calib', the data source of the domain.
@@ -87,8 +89,9 @@ def held_out_normals(domain: Domain, *, n_refs: int | None = None, seed: int = 0
     rng = np.random.default_rng([seed, len(pool)])
     out = []
     for j, q in enumerate(pool[:budget] if budget else pool):
-        same = [p for p in pool if p != q and cats[p] == cats[q]]
-        others = same if len(same) >= min(n_refs, len(pool) - 1) else [p for p in pool if p != q]
+        allowed = [p for p in pool if p != q and (groups is None or groups[p] != groups[q])]
+        same = [p for p in allowed if cats[p] == cats[q]]
+        others = same if len(same) >= min(n_refs, len(allowed)) else allowed
         k = min(n_refs, len(others))
         refs = tuple(sorted(others[int(i)] for i in rng.choice(len(others), k, replace=False)))
         out.append(Item(item_id=f"{NORMAL_PREFIX}-{domain.spec.code}-{j:03d}", domain_code=domain.spec.code,
