@@ -51,8 +51,15 @@ class Agent:
         backend: a ready backend (tests, shared engines); built from ``config`` when None.
     """
 
-    def __init__(self, config: AgentConfig, rulebook: Rulebook | str, domain: Domain, *,
-                 experts: Any = None, backend: Any = None) -> None:
+    def __init__(
+        self,
+        config: AgentConfig,
+        rulebook: Rulebook | str,
+        domain: Domain,
+        *,
+        experts: Any = None,
+        backend: Any = None,
+    ) -> None:
         from anomalyclaw.agent._experts import fit_experts
         from anomalyclaw.backends import make_backend
 
@@ -60,14 +67,16 @@ class Agent:
         self.rulebook = as_rulebook(rulebook, domain.spec.code)
         self.rulebook_text = self.rulebook.render()
         self.experts = experts if experts is not None else fit_experts(domain, max_side=config.max_side)
-        self.backend = backend or make_backend(config, spec=self.spec, rulebook=self.rulebook,
-                                               experts=self.experts)
+        self.backend = backend or make_backend(
+            config, spec=self.spec, rulebook=self.rulebook, experts=self.experts
+        )
         self.caller = ModelCaller(self.backend, temperature=config.temperature, max_tokens=config.max_tokens)
         ref_counts = [len(i.ref_paths) for i in domain.items] or [config.n_refs_refutation]
         self.catalog = Catalog(self.spec, min(config.n_refs_refutation, min(ref_counts)), self.experts)
         self.direct = DirectBranch(self.caller)
-        self.refutation = RefutationBranch(self.caller, self.catalog.names, k_candidates=config.k_candidates,
-                                           max_turns=config.max_turns)
+        self.refutation = RefutationBranch(
+            self.caller, self.catalog.names, k_candidates=config.k_candidates, max_turns=config.max_turns
+        )
 
     def _load(self, item: Item) -> tuple[np.ndarray, list[np.ndarray]]:
         side = self.config.max_side
@@ -86,18 +95,27 @@ class Agent:
         q_img = to_model_image(query)
         ref_imgs = [to_model_image(r) for r in refs]
         text = dict(domain=self.spec.description, rulebook=self.rulebook_text)
-        direct: DirectResult = _guarded(self.direct, DirectResult, references=ref_imgs[:cfg.n_refs_direct],
-                                        query=q_img, **text)
-        toolbox = self.catalog.bind(query, refs[:cfg.n_refs_refutation])
-        episode: EpisodeResult = _guarded(self.refutation, EpisodeResult, query=q_img, toolbox=toolbox,
-                                          references=ref_imgs[:cfg.n_refs_refutation], **text)
+        direct: DirectResult = _guarded(
+            self.direct, DirectResult, references=ref_imgs[: cfg.n_refs_direct], query=q_img, **text
+        )
+        toolbox = self.catalog.bind(query, refs[: cfg.n_refs_refutation])
+        episode: EpisodeResult = _guarded(
+            self.refutation,
+            EpisodeResult,
+            query=q_img,
+            toolbox=toolbox,
+            references=ref_imgs[: cfg.n_refs_refutation],
+            **text,
+        )
         fused = fuse(direct.score, episode.score, cfg.alpha)
         score, alpha = fused.score, cfg.alpha
         fired = self._rule_ids(direct.rules_applied + episode.rules_applied)
         fired += [r for b in (direct, episode) for r in b.notes.get("rules_fired", [])]
         changed = [r for b in (direct, episode) for r in b.notes.get("rules_changed_verdict", [])]
         if self.backend.name == "policy" and score is not None:
-            feats = next(iter(episode.notes.get("item_features", []) + direct.notes.get("item_features", [])), {})
+            feats = next(
+                iter(episode.notes.get("item_features", []) + direct.notes.get("item_features", [])), {}
+            )
             feats = {**feats, "item.n_candidates": float(len(episode.candidates))}
             decision = apply_item_rules(self.rulebook.active, feats, direct.score, episode.score, alpha)
             score, alpha = decision.score, decision.alpha
@@ -106,25 +124,52 @@ class Agent:
         if fused.flag == "both_failed":
             error = f"both branches failed: direct: {direct.error}; refutation: {episode.error}"
         return Record(
-            **base, anomaly_score=score, direct_score=direct.score, refutation_score=episode.score,
-            refutation_initial_score=episode.initial_score, w_direct=alpha, w_refutation=1.0 - alpha,
-            error=error, direct_error=direct.error, rationale=episode.rationale,
-            direct_rationale=direct.rationale, n_turns=len(episode.turns), tools_used=episode.tools_used,
+            **base,
+            anomaly_score=score,
+            direct_score=direct.score,
+            refutation_score=episode.score,
+            refutation_initial_score=episode.initial_score,
+            w_direct=alpha,
+            w_refutation=1.0 - alpha,
+            error=error,
+            direct_error=direct.error,
+            rationale=episode.rationale,
+            direct_rationale=direct.rationale,
+            n_turns=len(episode.turns),
+            tools_used=episode.tools_used,
             history=[t.model_dump(mode="json") for t in episode.turns],
-            timings={"load": t_load, "direct": direct.seconds, "refutation": episode.seconds,
-                     "tools": toolbox.seconds, "total": time.perf_counter() - t0},
+            timings={
+                "load": t_load,
+                "direct": direct.seconds,
+                "refutation": episode.seconds,
+                "tools": toolbox.seconds,
+                "total": time.perf_counter() - t0,
+            },
             token_usage=self._tokens(direct, episode),
-            direct_path=direct.path, fusion_flag=fused.flag, anomaly_type=direct.anomaly_type,
-            bbox=direct.bbox, episode_end=episode.finished,
+            direct_path=direct.path,
+            fusion_flag=fused.flag,
+            anomaly_type=direct.anomaly_type,
+            bbox=direct.bbox,
+            episode_end=episode.finished,
             candidates=[c.model_dump(mode="json") for c in episode.candidates],
-            rules_fired=sorted(set(fired)), rules_changed_verdict=sorted(set(changed)),
-            attempts=self._attempts(direct, episode))
+            rules_fired=sorted(set(fired)),
+            rules_changed_verdict=sorted(set(changed)),
+            attempts=self._attempts(direct, episode),
+        )
 
     # -- helpers ------------------------------------------------------------------------
     def _base_record(self, item: Item) -> dict[str, Any]:
-        return dict(item_id=item.item_id, domain_code=item.domain_code, mode=AD_MODE,
-                    schema_version=SCHEMA_VERSION, split=item.split, data_source=item.data_source,
-                    backend=self.backend.name, model=self.backend.model, rulebook_version=self.rulebook.version)
+        return dict(
+            item_id=item.item_id,
+            domain_code=item.domain_code,
+            mode=AD_MODE,
+            schema_version=SCHEMA_VERSION,
+            split=item.split,
+            data_source=item.data_source,
+            backend=self.backend.name,
+            model=self.backend.model,
+            rulebook_version=self.rulebook.version,
+        )
 
     def _rule_ids(self, numbers: list[int]) -> list[str]:
         active = self.rulebook.active

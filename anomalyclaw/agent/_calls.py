@@ -32,9 +32,14 @@ ERROR_KINDS = ("parse", "context_overflow", "rate_limited", "timeout", "server_e
 
 def classify(exc: BaseException) -> str:
     """One of :data:`ERROR_KINDS` for an exception raised by a DSPy call."""
-    for kind, types in (("parse", AdapterParseError), ("context_overflow", ContextWindowExceededError),
-                        ("rate_limited", LMRateLimitError), ("timeout", LMTimeoutError),
-                        ("server_error", LMServerError), ("transport", LMTransportError)):
+    for kind, types in (
+        ("parse", AdapterParseError),
+        ("context_overflow", ContextWindowExceededError),
+        ("rate_limited", LMRateLimitError),
+        ("timeout", LMTimeoutError),
+        ("server_error", LMServerError),
+        ("transport", LMTransportError),
+    ):
         if isinstance(exc, types):
             return kind
     return "lm"
@@ -106,8 +111,9 @@ class ModelCaller:
         top_logprobs: alternatives per token when a call asks for log-probabilities.
     """
 
-    def __init__(self, backend: Backend, *, temperature: float = 0.0, max_tokens: int = 1024,
-                 top_logprobs: int = 5) -> None:
+    def __init__(
+        self, backend: Backend, *, temperature: float = 0.0, max_tokens: int = 1024, top_logprobs: int = 5
+    ) -> None:
         self.backend = backend
         self.settings: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens}
         self.top_logprobs = top_logprobs
@@ -123,13 +129,17 @@ class ModelCaller:
         counter.open_window()
         t0 = time.perf_counter()
         try:
-            with dspy.context(lm=self.backend.lm, adapter=self.adapter, track_usage=True,
-                              disable_history=True):
+            with dspy.context(
+                lm=self.backend.lm, adapter=self.adapter, track_usage=True, disable_history=True
+            ):
                 pred = predictor(**inputs, config=config)
             result = CallResult(pred, usage=_usage(pred))
         except DSPyError as exc:
-            result = CallResult(None, error=f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}",
-                                error_kind=classify(exc))
+            result = CallResult(
+                None,
+                error=f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}",
+                error_kind=classify(exc),
+            )
         result.attempts, result.notes = counter.close_window()
         result.seconds = time.perf_counter() - t0
         self.stats.add(result, predictor.signature.__name__)

@@ -46,7 +46,9 @@ def holds(rule: Rule, features: Mapping[str, float]) -> bool:
 
 def conditioned(rules: Sequence[Rule], target: str) -> list[Rule]:
     """Active rules whose condition targets 'candidate' or 'item', in rulebook order."""
-    return [r for r in rules if r.status == "active" and r.condition is not None and r.condition.target == target]
+    return [
+        r for r in rules if r.status == "active" and r.condition is not None and r.condition.target == target
+    ]
 
 
 class VerdictDecision(NamedTuple):
@@ -57,7 +59,9 @@ class VerdictDecision(NamedTuple):
     changed: list[str]
 
 
-def apply_candidate_rules(rules: Sequence[Rule], features: Mapping[str, float], verdict: str) -> VerdictDecision:
+def apply_candidate_rules(
+    rules: Sequence[Rule], features: Mapping[str, float], verdict: str
+) -> VerdictDecision:
     """Apply 'refute' / 'keep' candidate rules in order to a measured verdict.
 
     Args:
@@ -86,8 +90,13 @@ class ItemDecision(NamedTuple):
     changed: list[str]
 
 
-def apply_item_rules(rules: Sequence[Rule], features: Mapping[str, float], direct: float | None,
-                     refutation: float | None, alpha: float) -> ItemDecision:
+def apply_item_rules(
+    rules: Sequence[Rule],
+    features: Mapping[str, float],
+    direct: float | None,
+    refutation: float | None,
+    alpha: float,
+) -> ItemDecision:
     """Apply item rules: every 'set_alpha' first, then every 'shift_score', in rulebook order.
 
     A rule 'changed the verdict' when it moved the fused score across 0.5. At least one of
@@ -119,8 +128,9 @@ def apply_item_rules(rules: Sequence[Rule], features: Mapping[str, float], direc
 
     score = fused(alpha)
     item_rules = conditioned(rules, "item")
-    ordered = [r for r in item_rules if r.condition.action == "set_alpha"] + \
-              [r for r in item_rules if r.condition.action == "shift_score"]
+    ordered = [r for r in item_rules if r.condition.action == "set_alpha"] + [
+        r for r in item_rules if r.condition.action == "shift_score"
+    ]
     for rule in ordered:
         action = rule.condition.action
         if not holds(rule, feats):

@@ -26,7 +26,8 @@ class AgentConfig(BaseModel):
     model: str | None = Field(
         default=None,
         description="openai-compatible: 'hosted_vllm/<name>' (vLLM) or 'openai/<name>'; "
-                    "hf: a local model directory; policy: ignored (reported as 'policy').")
+        "hf: a local model directory; policy: ignored (reported as 'policy').",
+    )
     api_base: str | None = Field(default=None, description="Base URL of an OpenAI-compatible server.")
     k_candidates: int = Field(default=3, ge=0, le=8, description="Most candidates proposed on turn 1.")
     max_turns: int = Field(default=4, ge=1, le=12, description="Refutation turns, turn 1 included.")
@@ -46,11 +47,15 @@ class AgentConfig(BaseModel):
     def _check_backend(self) -> AgentConfig:
         if self.backend == "openai-compatible":
             if not self.model:
-                raise InputError("--backend openai-compatible needs --model",
-                                 hint="e.g. --model hosted_vllm/Qwen2.5-VL-7B-Instruct")
+                raise InputError(
+                    "--backend openai-compatible needs --model",
+                    hint="e.g. --model hosted_vllm/Qwen2.5-VL-7B-Instruct",
+                )
             if "/" not in self.model:
-                raise InputError(f"model {self.model!r} has no provider prefix",
-                                 hint="use hosted_vllm/<name> for vLLM or openai/<name> for OpenAI")
+                raise InputError(
+                    f"model {self.model!r} has no provider prefix",
+                    hint="use hosted_vllm/<name> for vLLM or openai/<name> for OpenAI",
+                )
         if self.backend == "hf" and not self.model:
             raise InputError("--backend hf needs --model DIR", hint="a local transformers VLM directory")
         return self

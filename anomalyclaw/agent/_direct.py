@@ -25,11 +25,13 @@ class DirectBranch(dspy.Module):
         self.caller = caller
         self.inspect = dspy.Predict(DirectInspection)
 
-    def forward(self, *, domain: str, rulebook: str, references: list[dspy.Image],
-                query: dspy.Image) -> DirectResult:
+    def forward(
+        self, *, domain: str, rulebook: str, references: list[dspy.Image], query: dspy.Image
+    ) -> DirectResult:
         """Score one query against its references."""
-        call = self.caller(self.inspect, logprobs=True, domain=domain, rulebook=rulebook,
-                           references=references, query=query)
+        call = self.caller(
+            self.inspect, logprobs=True, domain=domain, rulebook=rulebook, references=references, query=query
+        )
         common = dict(usage=call.usage, attempts=call.attempts, seconds=call.seconds, notes=call.notes)
         if not call.ok:
             score = FALLBACK_SCORE if call.error_kind == "parse" else None
@@ -44,7 +46,16 @@ class DirectBranch(dspy.Module):
         else:
             score, path = FALLBACK_SCORE, "fallback"
             error = f"unusable answer: label={label!r} confidence={conf!r}"
-        return DirectResult(score=score, path=path, error=error, label=label,
-                            anomaly_type=call.get("anomaly_type"), confidence=conf, bbox=call.get("bbox"),
-                            verbal_score=verbal, rationale=call.get("evidence"),
-                            rules_applied=list(call.get("rules_applied") or []), **common)
+        return DirectResult(
+            score=score,
+            path=path,
+            error=error,
+            label=label,
+            anomaly_type=call.get("anomaly_type"),
+            confidence=conf,
+            bbox=call.get("bbox"),
+            verbal_score=verbal,
+            rationale=call.get("evidence"),
+            rules_applied=list(call.get("rules_applied") or []),
+            **common,
+        )

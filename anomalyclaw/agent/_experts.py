@@ -19,8 +19,9 @@ def default_cache_dir() -> Path:
     return home / "cache" / "experts"
 
 
-def fit_experts(domain: Domain, *, max_side: int = 512, cache_dir: Path | None = None,
-                device: str = "auto") -> Any:
+def fit_experts(
+    domain: Domain, *, max_side: int = 512, cache_dir: Path | None = None, device: str = "auto"
+) -> Any:
     """``tools.DomainExperts`` for the domain's normal pool, loaded from ``cache_dir`` when built before.
 
     The index is keyed by the pixels of the normals (``DomainExperts.load_or_fit``), so a
@@ -32,7 +33,9 @@ def fit_experts(domain: Domain, *, max_side: int = 512, cache_dir: Path | None =
     import tools
 
     if len(domain.normal_pool) < MIN_NORMALS:
-        raise InputError(f"domain {domain.spec.code} has {len(domain.normal_pool)} normal images; "
-                         f"the expert probes need at least {MIN_NORMALS}")
+        raise InputError(
+            f"domain {domain.spec.code} has {len(domain.normal_pool)} normal images; "
+            f"the expert probes need at least {MIN_NORMALS}"
+        )
     normals = [load_rgb(p, max_side) for p in domain.normal_pool]
     return tools.DomainExperts.load_or_fit(normals, cache_dir or default_cache_dir(), device=device)

@@ -57,8 +57,15 @@ def _candidates(raw: Any, k: int) -> list[Candidate]:
     out = []
     for i, c in enumerate(list(raw or [])[:k], 1):
         box = c.box if c.box and len(c.box) == 4 else None
-        out.append(Candidate(index=i, name=c.name, location_hint=c.location_hint, box=box,
-                             looks_defect_like=c.looks_defect_like))
+        out.append(
+            Candidate(
+                index=i,
+                name=c.name,
+                location_hint=c.location_hint,
+                box=box,
+                looks_defect_like=c.looks_defect_like,
+            )
+        )
     return out
 
 
@@ -83,21 +90,24 @@ class RefutationBranch(dspy.Module):
         max_turns: model calls per episode, turn 1 included.
     """
 
-    def __init__(self, caller: ModelCaller, tool_names: tuple[str, ...], *, k_candidates: int = 3,
-                 max_turns: int = 4) -> None:
+    def __init__(
+        self, caller: ModelCaller, tool_names: tuple[str, ...], *, k_candidates: int = 3, max_turns: int = 4
+    ) -> None:
         super().__init__()
         self.caller = caller
         self.k, self.max_turns = k_candidates, max_turns
         self.propose = dspy.Predict(with_tool_choice(ProposeCandidates, tool_names))
         self.step = dspy.Predict(with_tool_choice(RefuteStep, tool_names))
 
-    def forward(self, *, domain: str, rulebook: str, references: list[dspy.Image], query: dspy.Image,
-                toolbox: Toolbox) -> EpisodeResult:
+    def forward(
+        self, *, domain: str, rulebook: str, references: list[dspy.Image], query: dspy.Image, toolbox: Toolbox
+    ) -> EpisodeResult:
         """Run one episode for one query."""
         t0 = time.perf_counter()
         ep = EpisodeResult()
-        common = dict(domain=domain, rulebook=rulebook, tools=toolbox.cards_text, references=references,
-                      query=query)
+        common = dict(
+            domain=domain, rulebook=rulebook, tools=toolbox.cards_text, references=references, query=query
+        )
         call = self.caller(self.propose, max_candidates=self.k, **common)
         self._account(ep, call)
         if not call.ok:
@@ -112,11 +122,22 @@ class RefutationBranch(dspy.Module):
             return self._finish(ep, score, "no_candidates", t0)
         target = _pick(ep.candidates, call.get("refute_first"))
         request = self._request(call, target)
-        ep.turns.append(Turn(turn=1, candidate=target.index if target else None,
-                             candidate_name=target.name if target else None, tool=request[0], args=request[1],
-                             score=score, rules_applied=self._rules(call), seconds=call.seconds))
+        ep.turns.append(
+            Turn(
+                turn=1,
+                candidate=target.index if target else None,
+                candidate_name=target.name if target else None,
+                tool=request[0],
+                args=request[1],
+                score=score,
+                rules_applied=self._rules(call),
+                seconds=call.seconds,
+            )
+        )
         if request[0] is None:  # finished on turn 1 with untested candidates
-            return self._finish(ep, into_band(score, band_of([c.verdict for c in ep.candidates])), "model", t0)
+            return self._finish(
+                ep, into_band(score, band_of([c.verdict for c in ep.candidates])), "model", t0
+            )
         for turn_no in range(2, self.max_turns + 1):
             prev = ep.turns[-1]
             obs = toolbox.run(prev.tool, prev.args, target.box if target else None)
@@ -124,14 +145,24 @@ class RefutationBranch(dspy.Module):
             prev.observation = observation_text(obs)[:TRACE_CHARS]
             image = png_to_model_image(obs.image_png) if obs.image_png else None
             turns_left = self.max_turns - turn_no
-            call = self.caller(self.step, candidates=candidates_text(ep.candidates),
-                               current_candidate=target.index, observation=observation_text(obs),
-                               last_action=f"called {prev.tool} with {json.dumps(prev.args)} on candidate "
-                                           f"{target.index} ({target.name})",
-                               observation_image=image, turns_left=turns_left, **common)
+            call = self.caller(
+                self.step,
+                candidates=candidates_text(ep.candidates),
+                current_candidate=target.index,
+                observation=observation_text(obs),
+                last_action=f"called {prev.tool} with {json.dumps(prev.args)} on candidate "
+                f"{target.index} ({target.name})",
+                observation_image=image,
+                turns_left=turns_left,
+                **common,
+            )
             self._account(ep, call)
-            turn = Turn(turn=turn_no, verdict_candidate=target.index, seconds=call.seconds,
-                        rules_applied=self._rules(call))
+            turn = Turn(
+                turn=turn_no,
+                verdict_candidate=target.index,
+                seconds=call.seconds,
+                rules_applied=self._rules(call),
+            )
             ep.turns.append(turn)
             if not call.ok:  # keep what the episode knew so far
                 turn.error = call.error

@@ -89,12 +89,12 @@ def label_logprob_score(logprobs: dict[str, Any] | None, field: str = "image_lab
 
 
 def band_of(verdicts: Sequence[str | None]) -> Band | None:
-    """The band implied by the candidates' verdicts (None when there are no candidates).
+    """The band implied by the candidates' verdicts (None when none has been tested yet).
 
     Any surviving candidate (``not_found``) → 'survives'; every candidate refuted → 'refuted';
-    otherwise (untested or inconclusive, none surviving) → 'mixed'.
+    otherwise (some untested or inconclusive, none surviving) → 'mixed'.
     """
-    if not verdicts:
+    if all(v is None for v in verdicts):
         return None
     if any(v == "not_found" for v in verdicts):
         return "survives"

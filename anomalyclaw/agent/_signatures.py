@@ -17,9 +17,16 @@ import dspy
 from pydantic import BaseModel, Field
 
 AnomalyType = Literal[
-    "crack_or_break", "scratch_or_abrasion", "contamination_or_foreign_object", "missing_part",
-    "extra_or_misplaced_part", "deformation", "color_or_texture_change", "lesion_or_growth",
-    "structural_change", "none",
+    "crack_or_break",
+    "scratch_or_abrasion",
+    "contamination_or_foreign_object",
+    "missing_part",
+    "extra_or_misplaced_part",
+    "deformation",
+    "color_or_texture_change",
+    "lesion_or_growth",
+    "structural_change",
+    "none",
 ]
 Verdict = Literal["found_in_ref", "not_found", "inconclusive"]
 Action = Literal["use_tool", "finish"]
@@ -39,7 +46,8 @@ class CandidateProposal(BaseModel):
     name: str = Field(description="Short name, e.g. 'dark spot', 'missing screw'.")
     location_hint: str = Field(default="", description="Where it is, in words.")
     box: list[float] | None = Field(
-        default=None, description="[x0, y0, x1, y1] normalised to [0, 1] in the query, origin top-left.")
+        default=None, description="[x0, y0, x1, y1] normalised to [0, 1] in the query, origin top-left."
+    )
     looks_defect_like: bool = Field(default=True, description="Whether it looks like a defect at first.")
 
 
@@ -60,7 +68,8 @@ class DirectInspection(dspy.Signature):
     evidence: str = dspy.OutputField(desc="What you see that supports the decision, and where.")
     confidence: float = dspy.OutputField(desc="How sure you are of image_label, from 0 to 1.")
     bbox: list[float] | None = dspy.OutputField(
-        desc="Box of the anomaly, [x0, y0, x1, y1] normalised to [0, 1], origin top-left; null if normal.")
+        desc="Box of the anomaly, [x0, y0, x1, y1] normalised to [0, 1], origin top-left; null if normal."
+    )
     rules_applied: list[int] = dspy.OutputField(desc=_RULES_APPLIED)
 
 

@@ -35,7 +35,9 @@ class Catalog:
 
     def bind(self, query: np.ndarray, references: Sequence[np.ndarray]) -> BoundToolbox:
         """A toolbox for one query and its references (pixels only)."""
-        ctx = tools.ToolContext(query=query, references=tuple(references), spec=self.spec, experts=self.experts)
+        ctx = tools.ToolContext(
+            query=query, references=tuple(references), spec=self.spec, experts=self.experts
+        )
         return BoundToolbox(self, ctx)
 
 
@@ -56,8 +58,12 @@ class BoundToolbox:
         card = self.catalog.cards.get(name)
         if card is None:
             choices = ", ".join(self.names)
-            return tools.Observation(tool=str(name), ok=False, error=f"tool {name!r} is not available here",
-                                     text=f"Choose one of: {choices}.")
+            return tools.Observation(
+                tool=str(name),
+                ok=False,
+                error=f"tool {name!r} is not available here",
+                text=f"Choose one of: {choices}.",
+            )
         if "box" in card.args_doc and "box" not in args and candidate_box is not None:
             args = {**args, "box": candidate_box}
         t0 = time.perf_counter()

@@ -58,8 +58,9 @@ class BranchResult(BaseModel):
     attempts: dict[str, int] = Field(default_factory=dict)
     seconds: float = 0.0
     rules_applied: list[int] = Field(default_factory=list)
-    notes: dict[str, list] = Field(default_factory=dict, description="What the engine noted (policy: "
-                                                                     "rules fired, item features).")
+    notes: dict[str, list] = Field(
+        default_factory=dict, description="What the engine noted (policy: rules fired, item features)."
+    )
 
 
 class DirectResult(BranchResult):
@@ -70,8 +71,9 @@ class DirectResult(BranchResult):
     anomaly_type: str | None = None
     confidence: float | None = None
     bbox: list[float] | None = None
-    verbal_score: float | None = Field(default=None, description="Score from label+confidence, kept "
-                                                                 "beside the logprob score.")
+    verbal_score: float | None = Field(
+        default=None, description="Score from label+confidence, kept beside the logprob score."
+    )
 
 
 class EpisodeResult(BranchResult):

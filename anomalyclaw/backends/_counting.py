@@ -15,8 +15,16 @@ import threading
 from collections import Counter
 from typing import Any
 
-OUTCOMES = ("ok", "rate_limited", "server_error", "timeout", "transport_error", "context_overflow",
-            "bad_request", "auth_error")
+OUTCOMES = (
+    "ok",
+    "rate_limited",
+    "server_error",
+    "timeout",
+    "transport_error",
+    "context_overflow",
+    "bad_request",
+    "auth_error",
+)
 
 
 class AttemptCounter:

@@ -53,7 +53,7 @@ class Prompt:
             if m.get("role") == "system":
                 system += content if isinstance(content, str) else "".join(c.get("text", "") for c in content)
                 continue
-            for c in ([{"type": "text", "text": content}] if isinstance(content, str) else content or []):
+            for c in [{"type": "text", "text": content}] if isinstance(content, str) else content or []:
                 if c.get("type") == "text":
                     segs.append(c.get("text", ""))
                 elif c.get("type") == "image_url":
@@ -102,7 +102,7 @@ def decode(prompt: Prompt) -> Decoded:
         pos = 0
         for m in _MARKER.finditer(seg):
             if current is not None and m.start() > pos:
-                current.append(seg[pos:m.start()])
+                current.append(seg[pos : m.start()])
             current = inputs.setdefault(m.group(1), [])
             pos = m.end()
         if current is not None and pos < len(seg):

@@ -42,8 +42,13 @@ class Backend:
             close()
 
 
-def make_backend(config: AgentConfig, *, spec: DomainSpec | None = None, rulebook: Rulebook | None = None,
-                 experts: Any = None) -> Backend:
+def make_backend(
+    config: AgentConfig,
+    *,
+    spec: DomainSpec | None = None,
+    rulebook: Rulebook | None = None,
+    experts: Any = None,
+) -> Backend:
     """The backend ``config.backend`` names.
 
     Args:
@@ -58,8 +63,9 @@ def make_backend(config: AgentConfig, *, spec: DomainSpec | None = None, ruleboo
     if config.backend == "openai-compatible":
         from anomalyclaw.backends._openai import OpenAICompatEngine
 
-        engine = OpenAICompatEngine(str(config.model), config.api_base, timeout_s=config.timeout_s,
-                                    max_in_flight=config.max_in_flight)
+        engine = OpenAICompatEngine(
+            str(config.model), config.api_base, timeout_s=config.timeout_s, max_in_flight=config.max_in_flight
+        )
         lm = dspy.LM(str(config.model), engine=engine, cache=False, num_retries=config.retries)
         return Backend("openai-compatible", str(config.model), lm, engine, engine.counter, config.logprobs)
     if config.backend == "hf":

@@ -68,8 +68,10 @@ class HFEngine:
 
         path = Path(model_dir)
         if not (path / "config.json").is_file():
-            raise InputError(f"{path}: not a transformers model directory (no config.json)",
-                             hint="pass --model DIR holding config.json, the weights and the processor files")
+            raise InputError(
+                f"{path}: not a transformers model directory (no config.json)",
+                hint="pass --model DIR holding config.json, the weights and the processor files",
+            )
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
         self.device = device
@@ -89,8 +91,9 @@ class HFEngine:
 
         try:
             msgs = _messages(request, system_role=self._system_role)
-            return self.processor.apply_chat_template(msgs, add_generation_prompt=True, tokenize=True,
-                                                      return_dict=True, return_tensors="pt")
+            return self.processor.apply_chat_template(
+                msgs, add_generation_prompt=True, tokenize=True, return_dict=True, return_tensors="pt"
+            )
         except TemplateError:
             if not self._system_role:
                 raise
@@ -108,11 +111,16 @@ class HFEngine:
         max_new = min(self.max_new_tokens, cfg.max_tokens or self.max_new_tokens)
         if self.max_positions and n_in + max_new > self.max_positions:
             self.counter.record("context_overflow")
-            raise ContextLengthError(f"{self.name}: prompt of {n_in} tokens + {max_new} new exceeds "
-                                     f"{self.max_positions} positions")
+            raise ContextLengthError(
+                f"{self.name}: prompt of {n_in} tokens + {max_new} new exceeds {self.max_positions} positions"
+            )
         sample = bool(cfg.temperature)
-        gen_kw: dict[str, Any] = {"max_new_tokens": max_new, "do_sample": sample,
-                                  "output_scores": cfg.logprobs is not None, "return_dict_in_generate": True}
+        gen_kw: dict[str, Any] = {
+            "max_new_tokens": max_new,
+            "do_sample": sample,
+            "output_scores": cfg.logprobs is not None,
+            "return_dict_in_generate": True,
+        }
         if sample:
             gen_kw["temperature"] = cfg.temperature
         with self._lock, torch.inference_mode():
@@ -124,8 +132,9 @@ class HFEngine:
         if cfg.logprobs is not None and out.scores:
             logprobs = self._logprobs(out.scores, new, max(cfg.logprobs, 1))
         self.counter.record("ok")
-        return text_response(text, self.name, input_tokens=n_in, output_tokens=int(new.shape[0]),
-                             logprobs=logprobs)
+        return text_response(
+            text, self.name, input_tokens=n_in, output_tokens=int(new.shape[0]), logprobs=logprobs
+        )
 
     def _logprobs(self, scores: tuple[Any, ...], new: Any, top: int) -> tuple[TokenLogprob, ...]:
         tok = self.processor.tokenizer
@@ -133,8 +142,10 @@ class HFEngine:
         for step, chosen in zip(scores, new.tolist(), strict=False):
             lp = step[0].float().log_softmax(-1)
             vals, idx = lp.topk(min(top, lp.shape[-1]))
-            alts = tuple(TopLogprob(token=tok.decode([i]), logprob=float(v))
-                         for v, i in zip(vals.tolist(), idx.tolist(), strict=True))
+            alts = tuple(
+                TopLogprob(token=tok.decode([i]), logprob=float(v))
+                for v, i in zip(vals.tolist(), idx.tolist(), strict=True)
+            )
             out.append(TokenLogprob(token=tok.decode([chosen]), logprob=float(lp[chosen]), top=alts))
         return tuple(out)
 

@@ -62,8 +62,10 @@ def split_model(model: str) -> tuple[str, str]:
     """
     provider, _, name = model.partition("/")
     if provider not in PROVIDERS or not name:
-        raise InputError(f"model {model!r} must start with hosted_vllm/ or openai/",
-                         hint="e.g. hosted_vllm/Qwen2.5-VL-7B-Instruct with --api-base http://HOST:8000/v1")
+        raise InputError(
+            f"model {model!r} must start with hosted_vllm/ or openai/",
+            hint="e.g. hosted_vllm/Qwen2.5-VL-7B-Instruct with --api-base http://HOST:8000/v1",
+        )
     return provider, name
 
 
@@ -86,23 +88,34 @@ class OpenAICompatEngine:
         extra_body: JSON merged into every request (e.g. vLLM ``chat_template_kwargs``).
     """
 
-    def __init__(self, model: str, api_base: str | None, *, timeout_s: float = 120.0, max_in_flight: int = 8,
-                 api_key: str | None = None, extra_body: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        model: str,
+        api_base: str | None,
+        *,
+        timeout_s: float = 120.0,
+        max_in_flight: int = 8,
+        api_key: str | None = None,
+        extra_body: dict[str, Any] | None = None,
+    ) -> None:
         self.provider, self.name = split_model(model)
         if api_base is None and self.provider == "hosted_vllm":
             raise InputError("hosted_vllm needs --api-base", hint="e.g. --api-base http://127.0.0.1:8000/v1")
         self.url = (api_base or OPENAI_BASE).rstrip("/") + "/chat/completions"
         key = api_key or api_key_from_env()
         if self.provider == "openai" and not key:
-            raise InputError("openai/ models need an API key",
-                             hint="export ANOMALYCLAW_API_KEY=... or OPENAI_API_KEY=...")
+            raise InputError(
+                "openai/ models need an API key", hint="export ANOMALYCLAW_API_KEY=... or OPENAI_API_KEY=..."
+            )
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         self.extra_body = dict(extra_body or {})
         self.counter = AttemptCounter()
         self._gate = threading.BoundedSemaphore(max_in_flight)
-        self._client = httpx.Client(timeout=timeout_s, headers=headers,
-                                    limits=httpx.Limits(max_connections=max_in_flight,
-                                                        max_keepalive_connections=max_in_flight))
+        self._client = httpx.Client(
+            timeout=timeout_s,
+            headers=headers,
+            limits=httpx.Limits(max_connections=max_in_flight, max_keepalive_connections=max_in_flight),
+        )
 
     # -- the engine contract ----------------------------------------------------------
     def complete(self, request: Request) -> Response:
@@ -114,8 +127,9 @@ class OpenAICompatEngine:
                 resp = self._client.post(self.url, json=body)
             except httpx.TimeoutException as exc:
                 self.counter.record("timeout")
-                raise LMTimeout(f"{self.url}: timed out ({exc.__class__.__name__})",
-                                provider=self.provider) from exc
+                raise LMTimeout(
+                    f"{self.url}: timed out ({exc.__class__.__name__})", provider=self.provider
+                ) from exc
             except httpx.TransportError as exc:
                 self.counter.record("transport_error")
                 raise TransportError(f"{self.url}: {exc.__class__.__name__}: {exc}") from exc
@@ -157,8 +171,9 @@ class OpenAICompatEngine:
             raise RateLimitError(f"{self.url}: rate limited", retry_after=_retry_after(resp), **kw)
         if status >= 500:
             self.counter.record("server_error")
-            raise ServerError(f"{self.url}: server error: {resp.text[:200]}",
-                              retry_after=_retry_after(resp), **kw)
+            raise ServerError(
+                f"{self.url}: server error: {resp.text[:200]}", retry_after=_retry_after(resp), **kw
+            )
         if status in (401, 403):
             self.counter.record("auth_error")
             raise AuthError(f"{self.url}: not authorised", env_keys=KEY_ENV, **kw)

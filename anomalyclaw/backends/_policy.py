@@ -23,18 +23,25 @@ from PIL import Image
 from anomalyclaw.agent._conditions import apply_candidate_rules
 from anomalyclaw.backends._counting import AttemptCounter
 from anomalyclaw.backends._decode import Decoded, Prompt, decode, default_value, render_reply
-from anomalyclaw.backends._policy_analysis import Z_AT_THRESHOLD, Analysis, Analyzer, Region
+from anomalyclaw.backends._policy_analysis import Z_AT_THRESHOLD, Analysis, Region, shared_analyzer
 from anomalyclaw.backends._wire import text_response
 from anomalyclaw.errors import InputError
 from anomalyclaw.images import to_rgb_array
 
 MODEL = "policy"
-Z_DECIDE = 2.0            # consensus z at which the policy calls an image anomalous (p = 0.5)
-Z_SLOPE = 1.2             # how fast p rises with z
-Z_KEEP = 3.5              # candidate heat z above which no reference explains it (not_found)
+Z_DECIDE = 2.0  # consensus z at which the policy calls an image anomalous (p = 0.5)
+Z_SLOPE = 1.2  # how fast p rises with z
+Z_KEEP = 3.5  # candidate heat z above which no reference explains it (not_found)
 Z_REFUTE = Z_AT_THRESHOLD  # candidate heat z below which a reference explains it (found_in_ref)
-PREFERRED_TOOLS = ("side_by_side_compare", "region_zoom", "expert_heatmap", "segment_anomaly",
-                   "image_diff", "change_heatmap_viz", "anomaly_vfm_score")
+PREFERRED_TOOLS = (
+    "side_by_side_compare",
+    "region_zoom",
+    "expert_heatmap",
+    "segment_anomaly",
+    "image_diff",
+    "change_heatmap_viz",
+    "anomaly_vfm_score",
+)
 _VERDICT_LINE = re.compile(r"^(\d+)\..*verdict: (\w+)\s*$", re.MULTILINE)
 
 
@@ -73,11 +80,15 @@ class PolicyEngine:
 
     def __init__(self, *, spec: Any, rulebook: Any, experts: Any, k_candidates: int = 3) -> None:
         if experts is None:
-            raise InputError("the policy backend needs the domain's fitted expert probes",
-                             hint="build it through Agent(...) or pass experts=tools.DomainExperts.fit(normals)")
+            raise InputError(
+                "the policy backend needs the domain's fitted expert probes",
+                hint="build it through Agent(...) or pass experts=tools.DomainExperts.fit(normals)",
+            )
         self.rules = list(rulebook.active) if rulebook is not None else []
         self.numbers = {r.rule_id: i for i, r in enumerate(self.rules, 1)}
-        self.analyze = Analyzer(experts, k_candidates, use_references=bool(getattr(spec, "paired", False)))
+        self.analyze = shared_analyzer(
+            experts, k_candidates, use_references=bool(getattr(spec, "paired", False))
+        )
         self.k = k_candidates
         self.counter = AttemptCounter()
 
@@ -122,7 +133,7 @@ class PolicyEngine:
             "image_label": "anomalous" if anomalous else "normal",
             "anomaly_type": "color_or_texture_change" if anomalous else "none",
             "evidence": f"probe consensus z {a.consensus_z:+.2f}"
-                        + (f"; hottest region {top.where()} (z {top.z:.1f})" if top else ""),
+            + (f"; hottest region {top.where()} (z {top.z:.1f})" if top else ""),
             "confidence": p if anomalous else 1.0 - p,
             "bbox": list(top.box) if anomalous and top else None,
         }
@@ -144,8 +155,15 @@ class PolicyEngine:
         cands = self._candidates(a)
         out = {
             "initial_score": probability(a.consensus_z),
-            "candidates": [{"name": f"unusual patch texture (heat z {r.z:.1f})", "location_hint": r.where(),
-                            "box": list(r.box), "looks_defect_like": r.z >= Z_KEEP} for r in cands],
+            "candidates": [
+                {
+                    "name": f"unusual patch texture (heat z {r.z:.1f})",
+                    "location_hint": r.where(),
+                    "box": list(r.box),
+                    "looks_defect_like": r.z >= Z_KEEP,
+                }
+                for r in cands
+            ],
             "refute_first": 1 if cands else 0,
         }
         out.update(self._request(decoded, cands[0] if cands else None))
@@ -163,8 +181,9 @@ class PolicyEngine:
         verdict, fired, changed = "inconclusive", [], []
         if 1 <= current <= len(cands):
             region = cands[current - 1]
-            verdict, fired, changed = apply_candidate_rules(self.rules, {**feats, **region.features()},
-                                                            measured_verdict(region))
+            verdict, fired, changed = apply_candidate_rules(
+                self.rules, {**feats, **region.features()}, measured_verdict(region)
+            )
         verdicts[current] = verdict
         self.counter.note("rules_fired", fired)
         self.counter.note("rules_changed_verdict", changed)
@@ -179,9 +198,14 @@ class PolicyEngine:
         untested = [i for i in sorted(verdicts) if verdicts[i] == "untested" and 1 <= i <= len(cands)]
         last = decoded.text("turns_left") in ("0", "")
         nxt = untested[0] if untested and not last else 0
-        out = {"verdict": verdict, "score": score, "next_candidate": nxt,
-               "reason": f"candidate {current}: heat z {cands[current - 1].z:.1f}"
-                         if 1 <= current <= len(cands) else "no such candidate",
-               "rules_applied": [self.numbers[r] for r in fired]}
+        out = {
+            "verdict": verdict,
+            "score": score,
+            "next_candidate": nxt,
+            "reason": f"candidate {current}: heat z {cands[current - 1].z:.1f}"
+            if 1 <= current <= len(cands)
+            else "no such candidate",
+            "rules_applied": [self.numbers[r] for r in fired],
+        }
         out.update(self._request(decoded, cands[nxt - 1] if nxt else None))
         return out

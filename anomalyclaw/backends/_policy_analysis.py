@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,8 +33,12 @@ class Region:
 
     def features(self) -> dict[str, float]:
         """``candidate.*`` features for rule conditions."""
-        return {"candidate.z": self.z, "candidate.area": self.area, "candidate.border_dist": self.border_dist,
-                "candidate.rank": float(self.rank)}
+        return {
+            "candidate.z": self.z,
+            "candidate.area": self.area,
+            "candidate.border_dist": self.border_dist,
+            "candidate.rank": float(self.rank),
+        }
 
     def where(self) -> str:
         """The box's position in words (what a person would say)."""
@@ -58,8 +63,13 @@ class Analysis:
         return feats
 
 
-def regions_from_heat(heat: np.ndarray, median: float, threshold: float, k: int,
-                      fallback_box: tuple[float, float, float, float] | None = None) -> tuple[Region, ...]:
+def regions_from_heat(
+    heat: np.ndarray,
+    median: float,
+    threshold: float,
+    k: int,
+    fallback_box: tuple[float, float, float, float] | None = None,
+) -> tuple[Region, ...]:
     """Connected regions of the heatmap above the normals' 1 % patch level, hottest first.
 
     Heat is expressed as z = (heat − median) / σ with σ set so the 1 % level reads 2.326. When no
@@ -128,11 +138,34 @@ class Analyzer:
         analysis = Analysis(
             probe_z={name: float(p.z) for name, p in scores.probes.items()},
             consensus_z=float(scores.consensus_z),
-            regions=regions_from_heat(scores.heatmap_array(), scores.heat_median, scores.heat_threshold,
-                                      self.k, (b.x0, b.y0, b.x1, b.y1)),
+            regions=regions_from_heat(
+                scores.heatmap_array(),
+                scores.heat_median,
+                scores.heat_threshold,
+                self.k,
+                (b.x0, b.y0, b.x1, b.y1),
+            ),
         )
         with self._lock:
             self._memo[key] = analysis
             while len(self._memo) > self._size:
                 self._memo.popitem(last=False)
         return analysis
+
+
+_SHARED: weakref.WeakKeyDictionary[Any, dict[tuple[int, bool], Analyzer]] = weakref.WeakKeyDictionary()
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_analyzer(experts: Any, k: int, *, use_references: bool = False) -> Analyzer:
+    """One analyzer per fitted experts object (and settings), shared by every policy engine.
+
+    Several agents on one domain — e.g. evolution scoring the same pool under candidate
+    rulebooks — then measure each query once.
+    """
+    with _SHARED_LOCK:
+        per = _SHARED.setdefault(experts, {})
+        key = (k, use_references)
+        if key not in per:
+            per[key] = Analyzer(experts, k, use_references=use_references)
+        return per[key]

@@ -79,10 +79,16 @@ def _logprobs(choice: dict[str, Any]) -> tuple[TokenLogprob, ...] | None:
     if not content:
         return None
     return tuple(
-        TokenLogprob(token=t.get("token", ""), logprob=float(t.get("logprob", 0.0)),
-                     top=tuple(TopLogprob(token=a.get("token", ""), logprob=float(a.get("logprob", 0.0)))
-                               for a in t.get("top_logprobs") or ()))
-        for t in content)
+        TokenLogprob(
+            token=t.get("token", ""),
+            logprob=float(t.get("logprob", 0.0)),
+            top=tuple(
+                TopLogprob(token=a.get("token", ""), logprob=float(a.get("logprob", 0.0)))
+                for a in t.get("top_logprobs") or ()
+            ),
+        )
+        for t in content
+    )
 
 
 def from_openai_json(body: dict[str, Any], model: str) -> Response:
@@ -109,8 +115,20 @@ def from_openai_json(body: dict[str, Any], model: str) -> Response:
     )
 
 
-def text_response(text: str, model: str, *, input_tokens: int = 0, output_tokens: int = 0,
-                  logprobs: tuple[TokenLogprob, ...] | None = None) -> Response:
+def text_response(
+    text: str,
+    model: str,
+    *,
+    input_tokens: int = 0,
+    output_tokens: int = 0,
+    logprobs: tuple[TokenLogprob, ...] | None = None,
+) -> Response:
     """A canonical Response holding plain text (offline engines)."""
-    return Response(id=None, model=model, message=Message.assistant((TextPart(text),)), finish_reason="stop",
-                    usage=Usage(input_tokens=input_tokens, output_tokens=output_tokens), logprobs=logprobs)
+    return Response(
+        id=None,
+        model=model,
+        message=Message.assistant((TextPart(text),)),
+        finish_reason="stop",
+        usage=Usage(input_tokens=input_tokens, output_tokens=output_tokens),
+        logprobs=logprobs,
+    )

@@ -25,9 +25,10 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from anomalyclaw.backends._decode import Prompt, decode, default_value, render_reply
+from anomalyclaw.backends._decode import Decoded, Prompt, decode, default_value, render_reply
 
 Answer = Callable[[dict[str, Any]], str]
+Script = Callable[[Decoded], "dict[str, Any] | str | None"]
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
 
 
@@ -37,6 +38,9 @@ class FakeOpenAI:
     Args:
         overrides: output field → value, applied on top of the type defaults.
         answer: replaces the whole reply: a string, or a function of the request body.
+        script: a function of the decoded prompt (its input fields and output field names) that
+            returns field values for this request (merged over the defaults and ``overrides``),
+            a raw reply string (e.g. malformed), or None for the defaults.
         delay_s: seconds every request waits before answering (simulated model latency).
         faults: HTTP statuses returned, in order, by the first requests (e.g. ``[429, 503]``);
             the value ``0`` means "hang past the client's timeout" (``hang_s``).
@@ -47,12 +51,24 @@ class FakeOpenAI:
         keep_bodies: how many request bodies to keep.
     """
 
-    def __init__(self, *, overrides: dict[str, Any] | None = None, answer: str | Answer | None = None,
-                 delay_s: float = 0.0, faults: list[int] | None = None, fail_always: int | None = None,
-                 retry_after: float = 0.0, p_anomalous: float = 0.7, model: str = "fake-vlm",
-                 hang_s: float = 5.0, keep_bodies: int = 1000) -> None:
+    def __init__(
+        self,
+        *,
+        overrides: dict[str, Any] | None = None,
+        answer: str | Answer | None = None,
+        script: Script | None = None,
+        delay_s: float = 0.0,
+        faults: list[int] | None = None,
+        fail_always: int | None = None,
+        retry_after: float = 0.0,
+        p_anomalous: float = 0.7,
+        model: str = "fake-vlm",
+        hang_s: float = 5.0,
+        keep_bodies: int = 1000,
+    ) -> None:
         self.overrides = dict(overrides or {})
         self.answer = answer
+        self.script = script
         self.delay_s = delay_s
         self.faults: deque[int] = deque(faults or [])
         self.fail_always = fail_always
@@ -82,8 +98,9 @@ class FakeOpenAI:
         self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self._server.daemon_threads = True
         self._server.request_queue_size = 128
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -117,6 +134,10 @@ class FakeOpenAI:
         decoded = decode(Prompt.from_openai(body.get("messages") or []))
         values = {name: default_value(t) for name, t in decoded.outputs.items()}
         values.update({k: v for k, v in self.overrides.items() if k in values})
+        scripted = self.script(decoded) if self.script is not None else None
+        if isinstance(scripted, str):
+            return scripted
+        values.update({k: v for k, v in (scripted or {}).items() if k in values})
         return render_reply(values, decoded)
 
     def logprobs(self, text: str, top: int) -> dict[str, Any]:
@@ -127,7 +148,7 @@ class FakeOpenAI:
             if tok in ("anomalous", "normal"):
                 alts = [{"token": "anomalous", "logprob": lp_a}, {"token": "normal", "logprob": lp_n}]
                 chosen = lp_a if tok == "anomalous" else lp_n
-                content.append({"token": tok, "logprob": chosen, "top_logprobs": alts[:max(top, 1)]})
+                content.append({"token": tok, "logprob": chosen, "top_logprobs": alts[: max(top, 1)]})
             else:
                 same = [{"token": tok, "logprob": 0.0}]
                 content.append({"token": tok, "logprob": 0.0, "top_logprobs": same})
@@ -186,25 +207,43 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(fake.hang_s)
             fault = 504
         if fault is not None:
-            self._send(fault, {"error": {"message": f"injected HTTP {fault}"}},
-                       {"Retry-After": str(fake.retry_after)})
+            self._send(
+                fault,
+                {"error": {"message": f"injected HTTP {fault}"}},
+                {"Retry-After": str(fake.retry_after)},
+            )
             return
         text = fake.reply_text(body)
-        choice: dict[str, Any] = {"index": 0, "message": {"role": "assistant", "content": text},
-                                  "finish_reason": "stop"}
+        choice: dict[str, Any] = {
+            "index": 0,
+            "message": {"role": "assistant", "content": text},
+            "finish_reason": "stop",
+        }
         if body.get("logprobs"):
             choice["logprobs"] = fake.logprobs(text, int(body.get("top_logprobs") or 0))
         n_prompt = sum(len(str(m.get("content"))) // 4 for m in body.get("messages") or [])
-        self._send(200, {"id": f"fake-{fake.requests}", "object": "chat.completion", "model": fake.model,
-                         "choices": [choice],
-                         "usage": {"prompt_tokens": n_prompt, "completion_tokens": len(text) // 4,
-                                   "total_tokens": n_prompt + len(text) // 4}})
+        self._send(
+            200,
+            {
+                "id": f"fake-{fake.requests}",
+                "object": "chat.completion",
+                "model": fake.model,
+                "choices": [choice],
+                "usage": {
+                    "prompt_tokens": n_prompt,
+                    "completion_tokens": len(text) // 4,
+                    "total_tokens": n_prompt + len(text) // 4,
+                },
+            },
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
     """Serve until interrupted."""
-    p = argparse.ArgumentParser(prog="python -m anomalyclaw.testing.fake_openai",
-                                description="Local fake OpenAI-compatible server (no model inside).")
+    p = argparse.ArgumentParser(
+        prog="python -m anomalyclaw.testing.fake_openai",
+        description="Local fake OpenAI-compatible server (no model inside).",
+    )
     p.add_argument("--port", type=int, default=8000, help="TCP port on 127.0.0.1 (default 8000)")
     p.add_argument("--delay", type=float, default=0.0, help="seconds each request waits (default 0)")
     p.add_argument("--p-anomalous", type=float, default=0.7, help="label probability in logprobs")

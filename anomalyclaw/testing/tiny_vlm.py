@@ -52,15 +52,34 @@ def build_tiny_vlm(path: str | Path, *, seed: int = 0, image_size: int = 28) -> 
     side, crop = {"shortest_edge": image_size}, {"height": image_size, "width": image_size}
     processor = LlavaProcessor(
         image_processor=CLIPImageProcessorPil(size=side, crop_size=crop),
-        tokenizer=tok, chat_template=CHAT_TEMPLATE, patch_size=14, vision_feature_select_strategy="default",
-        num_additional_image_tokens=1)
+        tokenizer=tok,
+        chat_template=CHAT_TEMPLATE,
+        patch_size=14,
+        vision_feature_select_strategy="default",
+        num_additional_image_tokens=1,
+    )
     config = LlavaConfig(
-        vision_config=CLIPVisionConfig(hidden_size=16, intermediate_size=32, num_hidden_layers=1,
-                                       num_attention_heads=2, image_size=image_size, patch_size=14).to_dict(),
-        text_config=LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64,
-                                num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=1,
-                                max_position_embeddings=16384).to_dict(),
-        image_token_index=image_id, vision_feature_select_strategy="default", vision_feature_layer=-1)
+        vision_config=CLIPVisionConfig(
+            hidden_size=16,
+            intermediate_size=32,
+            num_hidden_layers=1,
+            num_attention_heads=2,
+            image_size=image_size,
+            patch_size=14,
+        ).to_dict(),
+        text_config=LlamaConfig(
+            vocab_size=len(tok),
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=1,
+            num_attention_heads=2,
+            num_key_value_heads=1,
+            max_position_embeddings=16384,
+        ).to_dict(),
+        image_token_index=image_id,
+        vision_feature_select_strategy="default",
+        vision_feature_layer=-1,
+    )
     torch.manual_seed(seed)
     model = LlavaForConditionalGeneration(config)
     model.generation_config.eos_token_id = tok.eos_token_id

@@ -15,13 +15,16 @@ from anomalyclaw.agent._scoring import (
 )
 
 
-@pytest.mark.parametrize(("label", "conf", "expected"), [
-    ("anomalous", 0.9, 0.9),
-    ("anomalous", 0.2, 0.5 + EPS),   # low-confidence 'anomalous' still ranks above every 'normal'
-    ("normal", 0.9, 0.1),
-    ("normal", 0.3, 0.5 - EPS),
-    ("normal", 1.7, 0.0),            # out-of-range confidence is clipped
-])
+@pytest.mark.parametrize(
+    ("label", "conf", "expected"),
+    [
+        ("anomalous", 0.9, 0.9),
+        ("anomalous", 0.2, 0.5 + EPS),  # low-confidence 'anomalous' still ranks above every 'normal'
+        ("normal", 0.9, 0.1),
+        ("normal", 0.3, 0.5 - EPS),
+        ("normal", 1.7, 0.0),  # out-of-range confidence is clipped
+    ],
+)
 def test_direct_mapping_hand_worked(label, conf, expected):
     assert direct_score(label, conf) == pytest.approx(expected)
 
@@ -44,9 +47,11 @@ def _lp(tokens, top_at=None, p_anom=0.8):
     for tok in tokens:
         entry = {"token": tok, "logprob": 0.0, "top_logprobs": []}
         if tok == top_at:
-            entry["top_logprobs"] = [{"token": "anom", "logprob": math.log(p_anom)},
-                                     {"token": "normal", "logprob": math.log(1 - p_anom)},
-                                     {"token": "unsure", "logprob": math.log(1e-3)}]
+            entry["top_logprobs"] = [
+                {"token": "anom", "logprob": math.log(p_anom)},
+                {"token": "normal", "logprob": math.log(1 - p_anom)},
+                {"token": "unsure", "logprob": math.log(1e-3)},
+            ]
         content.append(entry)
     return {"content": content}
 
@@ -62,19 +67,24 @@ def test_logprob_score_ignores_label_words_before_the_field():
     assert label_logprob_score(_lp(toks, top_at="anom", p_anom=0.6)) == pytest.approx(0.6)
 
 
-@pytest.mark.parametrize("logprobs", [None, {"content": []}, _lp(["no", " field", " here"]),
-                                      _lp([" image_label", "\n", "maybe"])])
+@pytest.mark.parametrize(
+    "logprobs", [None, {"content": []}, _lp(["no", " field", " here"]), _lp([" image_label", "\n", "maybe"])]
+)
 def test_logprob_score_without_a_usable_token_is_none(logprobs):
     assert label_logprob_score(logprobs) is None
 
 
-@pytest.mark.parametrize(("verdicts", "band"), [
-    ([], None),
-    (["found_in_ref", "found_in_ref"], "refuted"),
-    (["found_in_ref", "not_found", "found_in_ref"], "survives"),
-    (["found_in_ref", None], "mixed"),
-    (["inconclusive"], "mixed"),
-])
+@pytest.mark.parametrize(
+    ("verdicts", "band"),
+    [
+        ([], None),
+        ([None, None], None),
+        (["found_in_ref", "found_in_ref"], "refuted"),
+        (["found_in_ref", "not_found", "found_in_ref"], "survives"),
+        (["found_in_ref", None], "mixed"),
+        (["inconclusive"], "mixed"),
+    ],
+)
 def test_band_of_verdicts(verdicts, band):
     assert band_of(verdicts) == band
 

@@ -23,11 +23,20 @@ class Scripted:
 
 def _inputs(signature, images):
     q, r1, r2 = images
-    values = {"domain": "Brain MRI slices.", "rulebook": "1. Symmetric folds are normal.",
-              "tools": "zoom: look closer", "max_candidates": 3, "references": [r1, r2], "query": q,
-              "candidates": "1. dark spot (untested)", "current_candidate": 1,
-              "last_action": "zoom on candidate 1", "observation": "no such spot in ref 1",
-              "observation_image": r1, "turns_left": 2}
+    values = {
+        "domain": "Brain MRI slices.",
+        "rulebook": "1. Symmetric folds are normal.",
+        "tools": "zoom: look closer",
+        "max_candidates": 3,
+        "references": [r1, r2],
+        "query": q,
+        "candidates": "1. dark spot (untested)",
+        "current_candidate": 1,
+        "last_action": "zoom on candidate 1",
+        "observation": "no such spot in ref 1",
+        "observation_image": r1,
+        "turns_left": 2,
+    }
     return {k: values[k] for k in signature.input_fields}
 
 

@@ -20,12 +20,14 @@ from anomalyclaw.testing import FakeOpenAI
 
 
 def _direct(fake, images, **cfg):
-    config = AgentConfig(backend="openai-compatible", model="hosted_vllm/fake-vlm", api_base=fake.base_url,
-                         **cfg)
+    config = AgentConfig(
+        backend="openai-compatible", model="hosted_vllm/fake-vlm", api_base=fake.base_url, **cfg
+    )
     backend = make_backend(config)
     q, r1, r2 = images
-    return DirectBranch(ModelCaller(backend))(domain="Road scenes.", rulebook="(no rules)",
-                                              references=[r1, r2], query=q)
+    return DirectBranch(ModelCaller(backend))(
+        domain="Road scenes.", rulebook="(no rules)", references=[r1, r2], query=q
+    )
 
 
 def test_canned_answer_gives_a_logprob_score_and_sends_pixels(images):
@@ -35,8 +37,13 @@ def test_canned_answer_gives_a_logprob_score_and_sends_pixels(images):
     assert res.path == "logprob" and res.score == pytest.approx(0.73)
     assert res.verbal_score == pytest.approx(0.9) and res.error is None
     assert body["model"] == "fake-vlm" and body["logprobs"] is True and body["max_tokens"] > 0
-    urls = [c["image_url"]["url"] for m in body["messages"] if isinstance(m["content"], list)
-            for c in m["content"] if c["type"] == "image_url"]
+    urls = [
+        c["image_url"]["url"]
+        for m in body["messages"]
+        if isinstance(m["content"], list)
+        for c in m["content"]
+        if c["type"] == "image_url"
+    ]
     assert len(urls) == 3 and all(u.startswith("data:image/png;base64,") for u in urls)
 
 
@@ -48,8 +55,9 @@ def test_without_logprobs_the_verbal_mapping_is_used(images):
 
 
 def test_rate_limit_and_server_error_are_retried_then_succeed(images):
-    with FakeOpenAI(overrides={"image_label": "anomalous", "confidence": 0.6}, faults=[429, 503],
-                    retry_after=0.01) as fake:
+    with FakeOpenAI(
+        overrides={"image_label": "anomalous", "confidence": 0.6}, faults=[429, 503], retry_after=0.01
+    ) as fake:
         res = _direct(fake, images, retries=3, logprobs=False)
         assert fake.statuses == [429, 503, 200]
     assert res.score == pytest.approx(0.6)
