@@ -45,11 +45,15 @@ def _same(a: PolicyCondition, b: PolicyCondition, tol: float) -> bool:
         abs(a.threshold - b.threshold) <= tol and abs(a.amount - b.amount) <= tol
 
 
-def _separation(x: Dist) -> float:
-    """How cleanly a branch's scores fall into two groups (0 none … 1 two points)."""
-    if not x.n or x.bimodality is None:
+def _resolution(x: Dist) -> float:
+    """How finely a branch ranks items: two-mode separation discounted by ties.
+
+    A heuristic to pick which branch to trust first (acceptance has the last word): banded
+    scores look bimodal but rank poorly inside a band, so ties count against a branch.
+    """
+    if not x.n or x.bimodality is None or x.tie_share is None:
         return 0.0
-    return x.bimodality
+    return x.bimodality * (1.0 - x.tie_share)
 
 
 class TemplateReflector:
@@ -117,18 +121,21 @@ class TemplateReflector:
             return []
         if g.mean_abs_gap < self.cfg.min_gap and (g.opposite_share or 0.0) < self.cfg.min_opposite:
             return []
-        prefer_direct = _separation(s.direct) >= _separation(s.refutation)
+        prefer_direct = _resolution(s.direct) >= _resolution(s.refutation)
         gap_t = round((s.features[f].q(0.5) if f in s.features and s.features[f].n else g.mean_abs_gap), 3)
-        alphas = [0.75, 0.25] if prefer_direct else [0.25, 0.75]
-        for alpha in alphas + [0.9 if prefer_direct else 0.1, 0.1 if prefer_direct else 0.9]:
-            cond = PolicyCondition(target="item", feature=f, op=">=", threshold=gap_t, action="set_alpha",
+        pref, other = (0.75, 0.25) if prefer_direct else (0.25, 0.75)
+        # where the branches disagree most, then everywhere; the other branch; then stronger steps
+        options = [(gap_t, pref), (0.0, pref), (gap_t, other), (0.0, other),
+                   (0.0, 0.9 if prefer_direct else 0.1), (0.0, 0.1 if prefer_direct else 0.9)]
+        for t, alpha in options:
+            cond = PolicyCondition(target="item", feature=f, op=">=", threshold=t, action="set_alpha",
                                    amount=alpha)
             if self._fresh(ctx, cond):
                 side = "Direct" if alpha > 0.5 else "Refutation"
+                when = f"When the Direct and Refutation scores differ by {t:.2f} or more, t" if t > 0 else "T"
                 return [self._delta(
                     ctx, new_id, cond, kind="branch_trust",
-                    text=(f"When the Direct and Refutation scores differ by {gap_t:.2f} or more, trust the "
-                          f"{side} branch more (weight {alpha:.2f} on Direct)."),
+                    text=f"{when}rust the {side} branch more (weight {alpha:.2f} on Direct).",
                     rationale=(f"Branches disagree systematically: mean |gap| {g.mean_abs_gap:.2f}, opposite "
                                f"sides on {g.opposite_share:.0%} of items."),
                     signals=["branch_disagreement", "score_distribution"], items=g.items)]

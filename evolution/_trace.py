@@ -142,6 +142,20 @@ def _str_list(v: Any) -> tuple[str, ...]:
     return tuple(str(x) for x in v) if isinstance(v, (list, tuple)) else ()
 
 
+def _score_features(record: Record) -> dict[str, float]:
+    """The item features every record implies: its branch scores and their gap (the agent's
+    ``item.direct_score``, ``item.refutation_score``, ``item.branch_gap``)."""
+    d, r = _num(record.direct_score), _num(record.refutation_score)
+    out = {}
+    if d is not None:
+        out["item.direct_score"] = d
+    if r is not None:
+        out["item.refutation_score"] = r
+    if d is not None and r is not None:
+        out["item.branch_gap"] = abs(d - r)
+    return out
+
+
 def _candidate_list(record: Record) -> list[Any]:
     """Candidate dicts from the record's extras or from any history entry that lists them."""
     extra = record.model_extra or {}
@@ -181,6 +195,7 @@ def read_trace(record: Record) -> Trace:
                 candidates.setdefault(t.candidate, {}).update(cand_feats)
     extra = record.model_extra or {}
     item_features.update({k: v for k, v in _numbers(extra.get("features")).items() if k.startswith("item.")})
+    item_features.update({k: v for k, v in _score_features(record).items() if k not in item_features})
     return Trace(
         item_id=record.item_id,
         direct=_num(record.direct_score),

@@ -206,3 +206,49 @@ class Evolver:
                 s, _ = self.round(self.store.next_round(self.domain), current, lock)
                 out.append(s)
             return out
+
+
+def evolve_domain(code: str, *, rounds: int = 3, budget: int | None = None, dry_run: bool = False,
+                  agent_config: Any = None, db_url: str | None = None, data: str = "auto",
+                  data_root: Any = None, seed: int = 0, folds: int = 5, max_active: int = 12,
+                  lock_wait_s: float = 0.0, acceptance: AcceptanceConfig | None = None,
+                  progress: Progress | None = None,
+                  item_progress: Callable[[int, int], None] | None = None) -> list[RoundSummary]:
+    """Evolve one domain's rulebook for ``rounds`` rounds (the API behind ``python -m anomalyclaw.evolve``).
+
+    Args:
+        code: domain code, e.g. 'D9'.
+        rounds: rounds to run now (a round killed earlier left nothing and is simply run again).
+        budget: at most this many pool items and this many held-out normals per rulebook pass.
+        dry_run: write nothing to the store.
+        agent_config: an ``AgentConfig`` (policy backend by default).
+        db_url: SQLAlchemy URL of the store (``ANOMALYCLAW_DB_URL`` / the default SQLite file when None).
+        data / data_root / seed: which images (``anomalyclaw.data.load_domain``).
+        folds: normal-pool folds for held-out normals (see :class:`~evolution._agent_scorer.AgentScorer`).
+        max_active: rulebook size cap.
+        lock_wait_s: wait for another evolve process on this domain (0 = refuse at once).
+        acceptance: acceptance strictness.
+        progress: step messages; item_progress: (done, total) while scoring.
+    """
+    from anomalyclaw.agent import POLICY_FEATURES, AgentConfig
+    from anomalyclaw.data import load_domain
+    from evolution._agent_scorer import AgentScorer
+    from evolution.reflector import make_reflector
+
+    cfg = agent_config or AgentConfig()
+    domain = load_domain(code, data=data, data_root=data_root, seed=seed)
+    lm = None
+    if cfg.backend != "policy":
+        from anomalyclaw.backends import make_backend
+
+        lm = make_backend(cfg).lm
+    scorer = AgentScorer(domain, cfg, budget=budget, folds=folds, workers=cfg.max_in_flight,
+                         progress=item_progress)
+    evolver = Evolver(domain.spec.code, domain.spec.description, scorer=scorer, store=Store(db_url),
+                      reflector=make_reflector(cfg.backend, lm), curator=Curator(max_active=max_active),
+                      features=frozenset(POLICY_FEATURES) if cfg.backend == "policy" else None,
+                      config=EvolveConfig(rounds=rounds, dry_run=dry_run, backend=cfg.backend,
+                                          model=cfg.model_name, lock_wait_s=lock_wait_s,
+                                          acceptance=acceptance or AcceptanceConfig()),
+                      progress=progress)
+    return evolver.run()
