@@ -28,6 +28,7 @@ from pydantic import BaseModel, Field
 
 from anomalyclaw.rulebook import Rulebook, RuleDelta
 from db import EvolutionRound, Store
+from evolution._errors import EvolutionError
 from evolution._proposal import Proposal, ReflectContext, Reflector
 from evolution._scoring import Scored, Scorer
 from evolution.acceptance import AcceptanceConfig, AcceptanceResult, decide, paired_scores
@@ -244,11 +245,17 @@ def evolve_domain(code: str, *, rounds: int = 3, budget: int | None = None, dry_
         lm = make_backend(cfg).lm
     scorer = AgentScorer(domain, cfg, budget=budget, folds=folds, workers=cfg.max_in_flight,
                          progress=item_progress)
+    acceptance = acceptance or AcceptanceConfig()
+    if len(scorer.pool) < acceptance.min_pool or len(scorer.normals) < acceptance.min_normals:
+        need = f"≥ {acceptance.min_pool} and ≥ {acceptance.min_normals}"
+        raise EvolutionError(f"{code}: {len(scorer.pool)} pool items and {len(scorer.normals)} held-out "
+                             f"normals; acceptance needs {need}",
+                             hint="raise --budget or use a domain with more calib/dev items and normals")
     evolver = Evolver(domain.spec.code, domain.spec.description, scorer=scorer, store=Store(db_url),
                       reflector=make_reflector(cfg.backend, lm), curator=Curator(max_active=max_active),
                       features=frozenset(POLICY_FEATURES) if cfg.backend == "policy" else None,
                       config=EvolveConfig(rounds=rounds, dry_run=dry_run, backend=cfg.backend,
                                           model=cfg.model_name, lock_wait_s=lock_wait_s,
-                                          acceptance=acceptance or AcceptanceConfig()),
+                                          acceptance=acceptance),
                       progress=progress)
     return evolver.run()
