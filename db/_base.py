@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from alembic.util import CommandError
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -43,10 +42,9 @@ class StoreBase:
         if migrate:
             try:
                 upgrade(self.engine)
-            except CommandError as e:
+            except StoreError:
                 self.engine.dispose()
-                raise StoreError(f"cannot migrate {redact(self.url)}: {str(e).splitlines()[0]}",
-                                 hint="a newer anomalyclaw made this database; upgrade the package") from e
+                raise
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager

@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
-from sqlalchemy.exc import InterfaceError as SAInterfaceError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.pool import StaticPool
 
 from anomalyclaw.errors import InputError
 
@@ -50,6 +50,11 @@ def redact(url: str) -> str:
         return url
 
 
+def is_memory(url: URL) -> bool:
+    """An in-memory SQLite database: one process, one connection, for tests and dry runs."""
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     """WAL lets readers work while one process writes; busy_timeout makes writers wait, not fail."""
     cur = dbapi_conn.cursor()
@@ -77,7 +82,10 @@ def make_engine(url: str) -> Engine:
                 Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
             except OSError as e:
                 raise _bad(url, f"cannot create folder {Path(db).parent}: {e.strerror}") from e
-        kwargs["connect_args"] = {"timeout": SQLITE_BUSY_MS / 1000}
+            kwargs["connect_args"] = {"timeout": SQLITE_BUSY_MS / 1000}
+        elif is_memory(parsed):  # one connection, so every thread sees the same (single-threaded) database
+            kwargs["connect_args"] = {"check_same_thread": False}
+            kwargs["poolclass"] = StaticPool
     elif parsed.get_backend_name() == "postgresql":
         kwargs["connect_args"] = {"connect_timeout": 10}
     try:
@@ -90,11 +98,16 @@ def make_engine(url: str) -> Engine:
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-    except (OperationalError, SAInterfaceError) as e:
+    except DBAPIError as e:  # unreachable server, refused login, a file that is not a database
         engine.dispose()
         reason = str(e.orig).strip().splitlines()[0] if e.orig is not None else str(e).splitlines()[0]
         raise _bad(url, f"cannot connect ({reason})") from e
     return engine
+
+
+def fault_hooks_active() -> bool:
+    """True when a test asked for pauses (writers then flush row by row so a kill lands mid-write)."""
+    return bool(os.environ.get(ENV_TEST_PAUSE))
 
 
 def fault_pause(point: str) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from db._engine import is_memory
 from db._models import LockRow, utcnow
 from db._types import DomainLockedError, StoreError
 
@@ -157,5 +158,6 @@ def acquire(engine: Engine, domain: str, *, wait_s: float, stale_after_s: float,
         if time.monotonic() >= deadline:
             raise DomainLockedError(domain, holder)
         time.sleep(min(poll_s, max(0.0, deadline - time.monotonic())))
-    lock.start_heartbeat()
+    if not is_memory(engine.url):  # an in-memory database lives and dies with this process: no heartbeat
+        lock.start_heartbeat()
     return lock

@@ -28,7 +28,7 @@ from anomalyclaw.rulebook import (
     seed_path,
 )
 from db._base import StoreBase
-from db._engine import fault_pause
+from db._engine import fault_hooks_active, fault_pause
 from db._lock import DomainLock
 from db._models import DeltaRow, DomainRow, RuleRow, VersionRow
 from db._rounds import add_round
@@ -187,8 +187,9 @@ class RulebookStore(StoreBase):
         fault_pause("version row written")
         for pos, rule in enumerate(rb.rules):
             s.add(_rule_row(rule, pos, row.id))
-            s.flush()
-            fault_pause(f"rule {rule.rule_id} written")
+            if fault_hooks_active():
+                s.flush()
+                fault_pause(f"rule {rule.rule_id} written")
         for seq, d in enumerate(deltas):
             s.add(DeltaRow(version_id=row.id, seq=seq, op=d.op, rule_id=d.rule_id, rationale=d.rationale,
                            rule=d.rule.model_dump(mode="json") if d.rule else None))
@@ -225,6 +226,7 @@ class RulebookStore(StoreBase):
             InputError: unknown parent, or deltas that do not apply (add of an existing id, ...).
             StoreError: the lock was lost, or concurrent commits kept taking the version number.
         """
+        last = ""
         for _ in range(_COMMIT_TRIES):
             try:
                 with self._tx() as s:
@@ -245,9 +247,9 @@ class RulebookStore(StoreBase):
                                                      "status": "accepted" if accepted else "rejected"})
                         add_round(s, r)
                     return version
-            except IntegrityError:
-                continue  # someone committed this version number first: recompute and retry
-        raise StoreError(f"could not commit a version of {domain}: concurrent writers",
+            except IntegrityError as e:  # someone committed this version number first: recompute and retry
+                last = str(e.orig).splitlines()[0]
+        raise StoreError(f"could not commit a version of {domain} in {_COMMIT_TRIES} tries ({last})",
                          hint="hold store.domain_lock(domain) while evolving")
 
     def rollback(self, domain: str, version: int, *, note: str | None = None) -> int:

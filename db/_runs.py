@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from anomalyclaw.errors import InputError
 from anomalyclaw.record import Record
 from db._base import StoreBase
-from db._engine import fault_pause
+from db._engine import fault_hooks_active, fault_pause
 from db._models import RecordRow, RunRow, utcnow
 from db._types import RunInfo, RunStatus
 
@@ -98,8 +98,9 @@ class RunStore(StoreBase):
                         setattr(row, k, v)
                 else:
                     s.add(RecordRow(run_id=run_id, item_id=item_id, **cols))
-                s.flush()
-                fault_pause(f"record {item_id} written")
+                if fault_hooks_active():
+                    s.flush()
+                    fault_pause(f"record {item_id} written")
         return len(batch)
 
     def set_labels(self, run_id: str, labels: Mapping[str, int]) -> int:

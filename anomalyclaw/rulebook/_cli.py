@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="SQLAlchemy URL of the store (default: $ANOMALYCLAW_DB_URL or the SQLite file)")
     p = argparse.ArgumentParser(prog="python -m anomalyclaw.rulebook", description=__doc__.splitlines()[0],
                                 epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--db", dest="db_main", metavar="URL", default=None, help="same as COMMAND --db")
     sub = p.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
     a = sub.add_parser("list", parents=[common], help="domains and their versions")
     a.add_argument("domain", nargs="?", help="list this domain's versions (default: a summary of all)")
@@ -78,11 +79,11 @@ def _rulebook(store: Store, domain: str, version: int | None) -> Rulebook:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     """Execute one parsed command; raises AnomalyClawError on bad input."""
-    with _store(args.db) as store:
+    with _store(args.db or args.db_main) as store:
+        if getattr(args, "domain", None) and not store.list_versions(args.domain):
+            store.ensure_seed(args.domain)  # first use of a domain: its seed becomes v0
         if args.cmd == "list":
             if args.domain:
-                if not store.list_versions(args.domain):
-                    store.ensure_seed(args.domain)
                 views.versions_table(console, args.domain, store.list_versions(args.domain))
             else:
                 views.domains_table(console, store, {d: load_seed(d).name for d in seed_domains()})

@@ -45,15 +45,15 @@ def domains_table(console: Console, store: Store, seeds: dict[str, str]) -> None
     for col in ("domain", "name", "current", "active rules", "versions", "accepted", "rejected"):
         t.add_column(col, justify="left" if col in ("domain", "name") else "right")
     stored = store.domains()
-    for d in stored:
+    for d in [*seeds, *(x for x in stored if x not in seeds)]:
+        if d not in stored:
+            t.add_row(d, Text(seeds[d]), Text("seed file, not imported yet", style="dim"), "", "0", "", "")
+            continue
         vs = store.list_versions(d)
         cur = max((v for v in vs if v.status in ("seed", "accepted")), key=lambda v: v.version, default=None)
         t.add_row(d, Text(store.domain_name(d) or seeds.get(d, "")), f"v{cur.version}" if cur else "-",
                   str(cur.n_active) if cur else "-", str(len(vs)),
                   str(sum(v.status == "accepted" for v in vs)), str(sum(v.status == "rejected" for v in vs)))
-    for d, name in seeds.items():
-        if d not in stored:
-            t.add_row(d, Text(name), Text("seed file, not imported yet", style="dim"), "", "0", "", "")
     console.print(t)
 
 
