@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from anomalyclaw.agent import Agent, AgentConfig
-from anomalyclaw.agent._runner import new_run_id, pick_items, run_items
-from anomalyclaw.agent._sinks import JsonSink
-from anomalyclaw.agent._summary import summarize
+from anomalyclaw.agent import Agent, AgentConfig, JsonSink, pick_items, run_items, summarize
+from anomalyclaw.agent._runner import new_run_id
+from anomalyclaw.errors import InputError
 from anomalyclaw.rulebook import Rulebook
 
 
@@ -20,15 +20,22 @@ def _rulebook(code: str, path: Path | None) -> Rulebook | str:
     from anomalyclaw.rulebook import load_seed, parse_rulebook
 
     if path is not None:
-        from anomalyclaw.errors import InputError
-
         if not path.is_file():
             raise InputError(f"{path}: rulebook file not found")
-        return parse_rulebook(path.read_text(), domain=code).rulebook
-    return load_seed(code)
+        return parse_rulebook(path.read_text(), source=str(path), domain=code).rulebook
+    return load_seed(code).rulebook
 
 
 def _config(args: argparse.Namespace) -> AgentConfig:
+    try:
+        return _make_config(args)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = "--" + str(first["loc"][0]).replace("_", "-") if first["loc"] else "options"
+        raise InputError(f"{where}: {first['msg']}") from None
+
+
+def _make_config(args: argparse.Namespace) -> AgentConfig:
     return AgentConfig(
         backend=args.backend,
         model=args.model,
@@ -40,6 +47,7 @@ def _config(args: argparse.Namespace) -> AgentConfig:
         max_turns=args.max_turns,
         alpha=args.alpha,
         seed=args.seed,
+        max_tokens=args.max_tokens,
     )
 
 

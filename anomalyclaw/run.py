@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-logprobs", action="store_true", help="do not ask for token log-probabilities")
     p.add_argument("--max-turns", type=int, default=4, help="refutation turns, turn 1 included")
     p.add_argument("--alpha", type=float, default=0.5, help="weight of Direct in the fused score")
+    p.add_argument("--max-tokens", type=int, default=1024, help="most tokens per model reply")
     return p
 
 

@@ -37,7 +37,7 @@ def _deface(img, rng):
     return img
 
 
-def build_domain(root: Path, *, n_pool=8, n_items=4, seed=0) -> Domain:
+def build_domain(root: Path, *, n_pool=6, n_items=3, seed=0) -> Domain:
     """A domain of ``n_items`` normal and ``n_items`` anomalous test queries, 4 references each."""
     rng = np.random.default_rng(seed)
     root.mkdir(parents=True, exist_ok=True)
