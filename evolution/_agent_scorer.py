@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from anomalyclaw.data import Domain, Item
+from anomalyclaw.errors import AnomalyClawError
 from anomalyclaw.record import Record
 from anomalyclaw.rulebook import Rulebook
 from evolution._errors import EvolutionError
@@ -112,6 +113,25 @@ class AgentScorer:
             self._experts[fold] = MemoExperts(fitted)
         return self._experts[fold]
 
+    def _with_probe_features(self, rec: Record, job: tuple[int, Item]) -> Record:
+        """The record with ``item.*_z`` probe features when the agent did not store any.
+
+        Signals read features from records; the probes' calibrated z-scores are public outputs of
+        ``tools.DomainExperts`` and already memoised for this query's pixels, so adding them here
+        costs nothing (the same numbers the policy measured, named as in ``POLICY_FEATURES``).
+        """
+        if (rec.model_extra or {}).get("features"):
+            return rec
+        from anomalyclaw.images import load_rgb
+
+        try:
+            scores = self.experts(job[0]).score(load_rgb(job[1].query_path, self.config.max_side))
+        except AnomalyClawError:  # an unreadable image already made an error record
+            return rec
+        feats = {f"item.{k}_z": float(p.z) for k, p in scores.probes.items()}
+        feats["item.consensus_z"] = float(scores.consensus_z)
+        return rec.model_copy(update={"features": feats})
+
     def score(self, rulebook: Rulebook) -> Scored:
         """Records of every pool item and held-out normal under ``rulebook`` (no labels)."""
         from anomalyclaw.agent import Agent
@@ -124,7 +144,7 @@ class AgentScorer:
 
         def run(job: tuple[int, Item]) -> Record:
             nonlocal done
-            rec = agents[job[0]].score(job[1])
+            rec = self._with_probe_features(agents[job[0]].score(job[1]), job)
             with lock:
                 done += 1
                 if self.progress:
