@@ -29,6 +29,8 @@ class DomainSpec(BaseModel):
     source_dataset: str = Field(default="", description="Where the images come from.")
     data_source: DataSource = Field(description="real | proxy | user.")
     paired: bool = Field(default=False, description="True when each query has its own 'before' image (D7).")
+    about: str = Field(default="", description=(
+        "For people, never the model: what this data is and is not (e.g. how a proxy was made)."))
 
 
 class Item(BaseModel):
