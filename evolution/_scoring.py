@@ -11,6 +11,7 @@ apart instead of by finding anomalies.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -44,12 +45,13 @@ class Scorer(Protocol):
 
 def pool_items(domain: Domain, *, splits: Sequence[str] = ("calib", "dev"), budget: int | None = None
                ) -> tuple[Item, ...]:
-    """The unlabeled pool: items of ``splits`` in id order, at most ``budget`` of them.
+    """The unlabeled pool: items of ``splits`` in hashed-id order, at most ``budget`` of them.
 
-    Ids are label-free by construction (shuffled by the data layer), so the first ``budget``
-    ids are a label-free subset.
+    Upstream ids are numbered normals first, so id order would follow the label; the order of
+    a hash of the id does not, and the first ``budget`` items are a label-blind subset.
     """
-    items = sorted((i for i in domain.items if i.split in splits), key=lambda i: i.item_id)
+    items = sorted((i for i in domain.items if i.split in splits),
+                   key=lambda i: hashlib.sha256(i.item_id.encode()).hexdigest())
     return tuple(items[:budget] if budget else items)
 
 

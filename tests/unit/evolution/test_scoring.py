@@ -24,12 +24,14 @@ def domain(n_pool=12, paired=False) -> Domain:
     return Domain(spec=spec, items=items, truth=truth, normal_pool=pool)
 
 
-def test_pool_is_calib_and_dev_in_id_order_within_budget():
+def test_pool_is_calib_and_dev_in_a_label_blind_order_within_budget():
     d = domain()
     pool = pool_items(d)
     assert {i.split for i in pool} == {"calib", "dev"} and len(pool) == 20
-    assert [i.item_id for i in pool] == sorted(i.item_id for i in pool)
+    assert [i.item_id for i in pool] != sorted(i.item_id for i in pool)  # ids may follow labels upstream
     assert pool_items(d, budget=5) == pool[:5]
+    labels = [d.truth[i.item_id].label for i in pool_items(d, budget=10)]
+    assert 0 < sum(labels) < 10
 
 
 def test_held_out_normals_never_reference_themselves_and_keep_the_category():
