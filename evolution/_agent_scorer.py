@@ -132,12 +132,9 @@ class AgentScorer:
         feats["item.consensus_z"] = float(scores.consensus_z)
         return rec.model_copy(update={"features": feats})
 
-    def score(self, rulebook: Rulebook) -> Scored:
-        """Records of every pool item and held-out normal under ``rulebook`` (no labels)."""
+    def _run(self, rulebook: Rulebook, jobs: list[tuple[int, Item]]) -> list[Record]:
         from anomalyclaw.agent import Agent
 
-        jobs: list[tuple[int, Item]] = [(self.pool_fold[i.item_id], i) for i in self.pool]
-        jobs += [(self.normal_fold[n.item_id], n) for n in self.normals]
         agents = {f: Agent(self.config, rulebook, self.fold_domains[f], experts=self.experts(f))
                   for f in sorted({f for f, _ in jobs})}
         done, total, lock = 0, len(jobs), threading.Lock()
@@ -153,7 +150,17 @@ class AgentScorer:
 
         if self.workers > 1:
             with ThreadPoolExecutor(self.workers) as ex:
-                recs = list(ex.map(run, jobs))
-        else:
-            recs = [run(j) for j in jobs]
+                return list(ex.map(run, jobs))
+        return [run(j) for j in jobs]
+
+    def score(self, rulebook: Rulebook) -> Scored:
+        """Records of every pool item and held-out normal under ``rulebook`` (no labels)."""
+        jobs: list[tuple[int, Item]] = [(self.pool_fold[i.item_id], i) for i in self.pool]
+        jobs += [(self.normal_fold[n.item_id], n) for n in self.normals]
+        recs = self._run(rulebook, jobs)
         return Scored(pool=tuple(recs[: len(self.pool)]), normals=tuple(recs[len(self.pool):]))
+
+    def score_items(self, rulebook: Rulebook, items: Sequence[Item]) -> list[Record]:
+        """Records of any items (e.g. a test split for a benchmark), dealt round-robin over the
+        folds' probes like the pool; no labels on them."""
+        return self._run(rulebook, [(k % len(self.fold_domains), it) for k, it in enumerate(items)])

@@ -5,8 +5,9 @@ normal pairs and label-free acceptance cannot run), the script
 
 1. evolves the domain's seed rulebook for ``--rounds`` rounds with the offline policy backend
    (``evolution.loop.evolve_domain``, a fresh SQLite store under ``--out``), timing each round;
-2. scores the test split with the seed rulebook and with the final accepted rulebook (same probes,
-   fitted on the whole normal pool) and joins the labels — labels enter here, for eval only;
+2. scores the test split with the seed rulebook and with the final accepted rulebook — with the
+   same fold probes evolution used (test items dealt over the folds), so both rulebooks face the
+   same measurements — and joins the labels: labels enter here, for eval only;
 3. reports per-domain AUROC, the macro AUROC difference evolved − seed with its paired bootstrap CI
    (``eval.paired_bootstrap``, B = 1000, seed 0) and the label-free proxy before → after beside it.
 
@@ -28,18 +29,13 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from anomalyclaw.agent import Agent, AgentConfig, fit_experts
+from anomalyclaw.agent import AgentConfig
 from anomalyclaw.data import DOMAIN_CODES, load_domain
 from anomalyclaw.rulebook import Rulebook
 from db import Store
 from eval import DomainScores, auroc, paired_bootstrap
-from evolution._agent_scorer import MemoExperts
+from evolution._agent_scorer import AgentScorer
 from evolution.loop import evolve_domain
-
-
-def _test_scores(domain, book: Rulebook, experts, cfg: AgentConfig) -> dict[str, float]:
-    agent = Agent(cfg, book, domain, experts=experts)
-    return {it.item_id: agent.score(it).anomaly_score for it in domain.split("test")}
 
 
 def bench_domain(code: str, args: argparse.Namespace, console: Console) -> dict:
@@ -54,10 +50,16 @@ def bench_domain(code: str, args: argparse.Namespace, console: Console) -> dict:
     store = Store(url)
     seed_book, final = store.get_rulebook(code, 0), store.current_rulebook(code)
     domain = load_domain(code, data="proxy", seed=args.seed)
-    experts = MemoExperts(fit_experts(domain, max_side=cfg.max_side))
+    # The same fold probes as evolution (loaded from the disk cache), test items dealt over them.
+    scorer = AgentScorer(domain, cfg, folds=args.folds)
+    test = domain.split("test")
     console.log(f"{code}: scoring the test split (seed rulebook v0, evolved v{final.version})")
-    seed_scores = _test_scores(domain, seed_book, experts, cfg)
-    evolved = seed_scores if final.version == 0 else _test_scores(domain, final, experts, cfg)
+
+    def scores(book: Rulebook) -> dict[str, float | None]:
+        return {r.item_id: r.anomaly_score for r in scorer.score_items(book, test)}
+
+    seed_scores = scores(seed_book)
+    evolved = seed_scores if final.version == 0 else scores(final)
     ids = [i for i in seed_scores if seed_scores[i] is not None and evolved[i] is not None]
     labels = np.array([domain.truth[i].label for i in ids])
     accepted = [r for r in rounds if r.status == "accepted"]
@@ -81,7 +83,7 @@ def main() -> None:
     p.add_argument("--domains", default=",".join(c for c in DOMAIN_CODES if c != "D7"))
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--budget", type=int)
-    p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--folds", type=int, default=3)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=Path("out/bench_evolution"))
     args = p.parse_args()
