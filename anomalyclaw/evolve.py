@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="real benchmark images, the embedded proxy suite, or real when present")
     p.add_argument("--data-root", type=Path, help="root of the real benchmark images")
     p.add_argument("--seed", type=int, default=0, help="seed of the proxy suite and reference choices")
-    p.add_argument("--folds", type=int, default=5, help="normal-pool folds for the held-out normals")
+    p.add_argument("--folds", type=int, default=3, help="normal-pool folds for the held-out normals")
     p.add_argument("--max-rules", type=int, default=12, help="most active rules a rulebook may hold")
     p.add_argument("--confidence", type=float, default=0.95,
                    help="one-sided confidence of the Δproxy lower bound that must exceed 0")

@@ -78,7 +78,7 @@ class AgentScorer:
         progress: called with (done, total) while a rulebook is scored.
     """
 
-    def __init__(self, domain: Domain, config: Any, *, budget: int | None = None, folds: int = 5,
+    def __init__(self, domain: Domain, config: Any, *, budget: int | None = None, folds: int = 3,
                  splits: Sequence[str] = ("calib", "dev"), experts_cache: Path | None = None,
                  device: str = "cpu", workers: int = 1,
                  progress: Callable[[int, int], None] | None = None) -> None:

@@ -211,7 +211,7 @@ class Evolver:
 
 def evolve_domain(code: str, *, rounds: int = 3, budget: int | None = None, dry_run: bool = False,
                   agent_config: Any = None, db_url: str | None = None, data: str = "auto",
-                  data_root: Any = None, seed: int = 0, folds: int = 5, max_active: int = 12,
+                  data_root: Any = None, seed: int = 0, folds: int = 3, max_active: int = 12,
                   lock_wait_s: float = 0.0, acceptance: AcceptanceConfig | None = None,
                   progress: Progress | None = None,
                   item_progress: Callable[[int, int], None] | None = None) -> list[RoundSummary]:
