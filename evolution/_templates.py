@@ -33,6 +33,8 @@ class TemplateConfig:
 
     candidate_z: str = "candidate.z"
     branch_gap: str = "item.branch_gap"
+    consensus_z: str = "item.consensus_z"
+    shift: float = 0.2
     min_refuted: int = 4
     min_gap: float = 0.15
     min_opposite: float = 0.15
@@ -141,6 +143,29 @@ class TemplateReflector:
                     signals=["branch_disagreement", "score_distribution"], items=g.items)]
         return []
 
+    def _consensus(self, ctx: ReflectContext, new_id) -> list[Proposal]:
+        """Items on which the calibrated probes agree there is nothing unusual are normal here."""
+        f, s = self.cfg.consensus_z, ctx.signals
+        x = s.features.get(f)
+        if not self._knows(ctx, f) or x is None or x.n < 8:
+            return []
+        agree = s.experts.mean_spearman
+        for t in (x.split, x.q(0.5), x.q(0.25), x.q(0.75)):
+            if t is None:
+                continue
+            cond = PolicyCondition(target="item", feature=f, op="<", threshold=round(t, 3),
+                                   action="shift_score", amount=-self.cfg.shift)
+            if self._fresh(ctx, cond):
+                return [self._delta(
+                    ctx, new_id, cond, kind="normal_variation",
+                    text=(f"When the expert probes agree the image is ordinary (consensus z below {t:.2f}), "
+                          f"treat what the inspection flags as normal variation: lower the score by "
+                          f"{self.cfg.shift:.2f}."),
+                    rationale=(f"Probe consensus z over the pool: median {x.q(0.5):.2f}, split {t:.2f}" +
+                               (f"; probes rank items alike (ρ {agree:.2f})." if agree is not None else ".")),
+                    signals=["expert_consensus", f"feature:{f}"], items=[])]
+        return []
+
     def _retire(self, ctx: ReflectContext) -> list[Proposal]:
         out = []
         for r in ctx.rulebook.active:
@@ -160,9 +185,10 @@ class TemplateReflector:
         new_id = ctx.id_allocator()
         # Templates whose rules were rejected least often in this lineage go first, so a signal
         # that keeps failing acceptance yields to the next one instead of being retried forever.
-        tried = Counter(d.rule.kind for d in ctx.rejected if d.rule)
-        order = sorted([("normal_variation", 0, self._false_alarms), ("branch_trust", 1, self._branch_trust)],
-                       key=lambda t: (tried[t[0]], t[1]))
+        tried = Counter(d.rule.condition.feature for d in ctx.rejected if d.rule and d.rule.condition)
+        templates = [(self.cfg.candidate_z, 0, self._false_alarms),
+                     (self.cfg.branch_gap, 1, self._branch_trust), (self.cfg.consensus_z, 2, self._consensus)]
+        order = sorted(templates, key=lambda t: (tried[t[0]], t[1]))
         new: list[Proposal] = []
         for _, _, template in order:
             if len(new) < self.cfg.max_new:

@@ -222,7 +222,8 @@ def _is_probe(key: str) -> bool:
 def _experts(traces: list[Trace], z_cut: float) -> ExpertConsensus:
     per_item: list[dict[str, float]] = []
     for t in traces:
-        z: dict[str, float] = {}
+        # item features item.<probe>_z (what the policy measured), then probe numbers in tool observations
+        z = {k[5:]: v for k, v in t.item_features.items() if _is_probe(k[5:]) and k != "item.consensus_z"}
         for turn in t.turns:
             z.update({k: v for k, v in turn.numbers.items() if _is_probe(k)})
         if len(z) >= 2:

@@ -49,14 +49,25 @@ class World:
         return cls(domain, ids, labels, cands, rng.normal(0, direct_noise, n))
 
 
-def _alpha(rulebook: Rulebook, gap: float, alpha: float) -> tuple[float, list[str]]:
-    fired = []
-    for r in rulebook.active:
-        c = r.condition
-        if c and c.target == "item" and c.feature == "item.branch_gap" and c.action == "set_alpha":
-            if (gap >= c.threshold) if c.op in (">=", ">") else (gap < c.threshold):
-                alpha, fired = c.amount, fired + [r.rule_id]
-    return alpha, fired
+def _item_rules(rulebook: Rulebook, feats: dict[str, float], direct: float, refut: float
+                ) -> tuple[float, float, list[str]]:
+    """α rules, then score shifts, like the policy (only ``<`` and ``>=`` are used here)."""
+    alpha, fired = 0.5, []
+    items = [r for r in rulebook.active if r.condition and r.condition.target == "item"]
+    for action in ("set_alpha", "shift_score"):
+        for r in items:
+            c = r.condition
+            v = feats.get(c.feature)
+            if c.action != action or v is None or not (v < c.threshold if c.op == "<" else v >= c.threshold):
+                continue
+            fired.append(r.rule_id)
+            if action == "set_alpha":
+                alpha = c.amount
+    score = alpha * direct + (1 - alpha) * refut
+    for r in items:
+        if r.rule_id in fired and r.condition.action == "shift_score":
+            score = min(1.0, max(0.0, score + r.condition.amount))
+    return score, alpha, fired
 
 
 def score(world: World, rulebook: Rulebook, *, label: bool = False) -> list[Record]:
@@ -91,13 +102,14 @@ def score(world: World, rulebook: Rulebook, *, label: bool = False) -> list[Reco
         zmax = max(z for _, z in cands)
         direct = float(np.clip(1 / (1 + np.exp(-(zmax - 2.0) * 1.5)) + world.direct_noise[i], 0.01, 0.99))
         refut = float(score_now)
-        gap = abs(refut - direct)
-        alpha, f2 = _alpha(rulebook, gap, 0.5)
+        feats = {"item.branch_gap": abs(refut - direct), "item.consensus_z": zmax + world.direct_noise[i],
+                 "item.knn_z": zmax, "item.pca_z": zmax + 0.3 * np.sin(7 * zmax)}
+        fused, alpha, f2 = _item_rules(rulebook, feats, direct, refut)
         fired += f2
-        rec = dict(item_id=iid, domain_code=world.domain, anomaly_score=alpha * direct + (1 - alpha) * refut,
+        rec = dict(item_id=iid, domain_code=world.domain, anomaly_score=fused, w_direct=alpha,
                    direct_score=direct, v9_score=refut, v9_initial_score=0.5, n_turns=len(hist), history=hist,
                    tools_used=[h["tool"] for h in hist[1:]], rules_fired=sorted(set(fired)),
-                   rules_changed_verdict=sorted(set(changed)), features={"item.branch_gap": gap},
+                   rules_changed_verdict=sorted(set(changed)), features=feats,
                    backend="policy", rulebook_version=rulebook.version)
         if label:
             rec["label_gt"] = int(world.labels[i])

@@ -132,3 +132,15 @@ def test_too_many_drafts_are_cut(signals):
 def test_make_reflector_by_backend():
     assert isinstance(make_reflector("policy"), TemplateReflector)
     assert isinstance(make_reflector("openai-compatible"), LMReflector)
+
+
+def test_templates_rotate_to_the_signal_rejected_least_often(signals):
+    first = TemplateReflector().propose(ctx(signals))
+    assert first[0].delta.rule.condition.feature == "candidate.z"
+    after_one = TemplateReflector().propose(ctx(signals, rejected=(first[0].delta,)))
+    assert after_one[0].delta.rule.condition.feature == "item.branch_gap"
+    after_two = TemplateReflector().propose(ctx(signals, rejected=(first[0].delta, after_one[0].delta)))
+    c = after_two[0].delta.rule.condition
+    assert (c.feature, c.op, c.action) == ("item.consensus_z", "<", "shift_score") and c.amount < 0
+    assert c.threshold == pytest.approx(signals.features["item.consensus_z"].split, abs=1e-3)
+    assert "expert_consensus" in after_two[0].provenance.signals
