@@ -7,14 +7,15 @@ our own fields (backend, model, rulebook version, data source, timings, ...).
 Upstream field names are kept as aliases: the refutation branch's score is stored
 upstream as ``v9_score`` and the label as ``label_gt``. Reading keeps every key it
 does not know (``extra="allow"``) and writing with :func:`Record.to_upstream` emits
-exactly the keys that were read or set, so a round trip is an identity on dicts.
+exactly the keys that were read or set, in the order they were read (new keys last),
+so a round trip is an identity on dicts and ``json.dumps`` of them gives the file back.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 SCHEMA_VERSION = 1
 AD_MODE = "anomaly_detection"
@@ -67,15 +68,28 @@ class Record(BaseModel):
     timings: dict[str, float] | None = Field(default=None, description="Seconds per stage.")
     token_usage: dict[str, int] | None = Field(default=None, description="Prompt/completion tokens.")
 
+    # key order of the dict this record was read from (JSON order is part of "without loss")
+    _key_order: tuple[str, ...] = PrivateAttr(default=())
+
     # ---------------------------------------------------------------------------------
     @classmethod
     def from_upstream(cls, data: dict[str, Any]) -> Record:
         """Build a record from one upstream (or our own) JSON dict."""
-        return cls.model_validate(data)
+        record = cls.model_validate(data)
+        record._key_order = tuple(data)
+        return record
 
     def to_upstream(self) -> dict[str, Any]:
-        """The JSON dict in upstream naming, holding exactly the keys read or set."""
-        return self.model_dump(by_alias=True, exclude_unset=True, mode="json")
+        """The JSON dict in upstream naming, holding exactly the keys read or set.
+
+        Keys come in the order they were read, then any set later in field order.
+        """
+        out = self.model_dump(by_alias=True, exclude_unset=True, mode="json")
+        if not self._key_order:
+            return out
+        ordered = {key: out[key] for key in self._key_order if key in out}
+        ordered.update((key, value) for key, value in out.items() if key not in ordered)
+        return ordered
 
     def without_label(self) -> Record:
         """A copy with the label removed: what evolution is allowed to read."""

@@ -1,0 +1,41 @@
+"""Fit (or load from a cache) a domain's expert probes on its pool of normal images."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from anomalyclaw.data import Domain
+from anomalyclaw.errors import InputError
+from anomalyclaw.images import load_rgb
+
+MIN_NORMALS = 2
+
+
+def default_cache_dir() -> Path:
+    """``$ANOMALYCLAW_HOME/cache/experts`` (default ``~/.anomalyclaw/cache/experts``)."""
+    home = Path(os.environ.get("ANOMALYCLAW_HOME", Path.home() / ".anomalyclaw"))
+    return home / "cache" / "experts"
+
+
+def fit_experts(
+    domain: Domain, *, max_side: int = 512, cache_dir: Path | None = None, device: str = "auto"
+) -> Any:
+    """``tools.DomainExperts`` for the domain's normal pool, loaded from ``cache_dir`` when built before.
+
+    The index is keyed by the pixels of the normals (``DomainExperts.load_or_fit``), so a
+    changed pool never reuses a stale index.
+
+    Raises:
+        InputError: the domain has fewer than two normal images.
+    """
+    import tools
+
+    if len(domain.normal_pool) < MIN_NORMALS:
+        raise InputError(
+            f"domain {domain.spec.code} has {len(domain.normal_pool)} normal images; "
+            f"the expert probes need at least {MIN_NORMALS}"
+        )
+    normals = [load_rgb(p, max_side) for p in domain.normal_pool]
+    return tools.DomainExperts.load_or_fit(normals, cache_dir or default_cache_dir(), device=device)

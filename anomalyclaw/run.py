@@ -1,0 +1,104 @@
+"""``python -m anomalyclaw.run``: score a domain's split with the agent and write records.
+
+A thin shell over :mod:`anomalyclaw.agent`: it loads the domain and its rulebook, builds the
+agent, scores items concurrently with a rich progress bar, writes per-domain JSON records
+(resumable: finished items are skipped) and prints a per-domain AUROC summary when labels exist.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from anomalyclaw.errors import AnomalyClawError, InputError
+
+DOMAIN_HELP = "domain code(s), e.g. D9 or D1,D3, or 'all' (D1..D12)"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The CLI's options (they mirror AgentConfig)."""
+    p = argparse.ArgumentParser(
+        prog="python -m anomalyclaw.run",
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("--domain", required=True, help=DOMAIN_HELP)
+    p.add_argument("--split", default="test", choices=("calib", "dev", "test"), help="which split to score")
+    p.add_argument(
+        "--backend",
+        default="policy",
+        choices=("policy", "openai-compatible", "hf"),
+        help="policy = offline deterministic stand-in (no language model)",
+    )
+    p.add_argument(
+        "--model", help="hosted_vllm/<name> or openai/<name> (openai-compatible); a directory (hf)"
+    )
+    p.add_argument(
+        "--api-base",
+        help="OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1 "
+        "(key from ANOMALYCLAW_API_KEY or OPENAI_API_KEY)",
+    )
+    p.add_argument("--out", type=Path, help="output directory (default out/<backend>-<split>)")
+    p.add_argument("--limit", type=int, help="score at most N items per domain (a seeded random subset)")
+    p.add_argument("--max-in-flight", type=int, default=4, help="items scored concurrently")
+    p.add_argument(
+        "--data",
+        default="auto",
+        choices=("auto", "real", "proxy"),
+        help="real benchmark images, the embedded proxy suite, or real when present",
+    )
+    p.add_argument("--data-root", type=Path, help="root of the real benchmark images")
+    p.add_argument(
+        "--rulebook",
+        type=Path,
+        help="rulebook file to use instead of the domain's current version in the store",
+    )
+    p.add_argument(
+        "--db", help="run store URL (default: ANOMALYCLAW_DB_URL or ~/.anomalyclaw/anomalyclaw.db)"
+    )
+    p.add_argument("--no-store", action="store_true", help="write JSON records only (rulebook: the seed)")
+    p.add_argument("--seed", type=int, default=0, help="seed for item order, --limit subsets and proxies")
+    p.add_argument("--timeout", type=float, default=120.0, help="per-request timeout (s)")
+    p.add_argument("--retries", type=int, default=3, help="retries on 429, 5xx and timeouts")
+    p.add_argument("--no-logprobs", action="store_true", help="do not ask for token log-probabilities")
+    p.add_argument("--max-turns", type=int, default=4, help="refutation turns, turn 1 included")
+    p.add_argument("--alpha", type=float, default=0.5, help="weight of Direct in the fused score")
+    p.add_argument("--max-tokens", type=int, default=1024, help="most tokens per model reply")
+    return p
+
+
+def _domains(text: str) -> list[str]:
+    from anomalyclaw.data import DOMAIN_CODES
+
+    if text.strip().lower() == "all":
+        return list(DOMAIN_CODES)
+    codes = [c.strip().upper() for c in text.split(",") if c.strip()]
+    unknown = [c for c in codes if c not in DOMAIN_CODES]
+    if unknown:
+        raise InputError(
+            f"unknown domain(s) {', '.join(unknown)}", hint=f"choose from {', '.join(DOMAIN_CODES)}"
+        )
+    return codes
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit code (2 on bad input, with a one-line message)."""
+    args = build_parser().parse_args(argv)
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    try:
+        from anomalyclaw._run_cli import execute
+
+        return execute(args, _domains(args.domain), console)
+    except AnomalyClawError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted: finished records are kept; rerun the same command to resume[/]")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""``python -m eval.table1``: the paper's Table 1 from per-item records.
+
+One row per records directory: Direct, Refutation-only and AnomalyClaw (the α-blend,
+recomputed) macro AUROCs with 95% CIs, and Δ(AnomalyClaw − Direct) in percentage
+points with its paired CI and P(Δ > 0). A thin shell over :mod:`eval._table1_core`.
+
+Example::
+
+    python -m eval.table1 --records ../shared/upstream/results/qwen35vl27b_v12_test --per-domain --out out/t1
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+
+from anomalyclaw.errors import AnomalyClawError, InputError
+from eval._render import print_table1, write_outputs
+from eval._sources import DirectorySource, RecordSource, default_source
+from eval._table1_core import compute_table1
+
+_PIPE_WIDTH = 140
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line, options mirroring :func:`eval._table1_core.compute_table1`."""
+    p = argparse.ArgumentParser(
+        prog="python -m eval.table1",
+        description="Table 1: macro AUROC of the Direct branch, the Refutation branch and their blend "
+                    "(AnomalyClaw), with paired per-domain bootstrap CIs, one row per records directory. "
+                    "Rows kept: anomaly-detection mode, both branch scores, no error, a label.")
+    p.add_argument("--records", metavar="DIR", action="append", type=Path, default=[],
+                   help="folder of <domain>.json record files (upstream result format); repeat for more rows")
+    p.add_argument("--name", metavar="NAME", action="append", default=[],
+                   help="row name for the matching --records (default: the folder name); repeat")
+    p.add_argument("--alpha", type=float, default=0.5,
+                   help="blend weight α of the Direct branch: α·direct + (1−α)·refutation (default 0.5)")
+    p.add_argument("--per-domain", action="store_true", help="also print each run's per-domain AUROCs")
+    p.add_argument("--out", metavar="DIR", type=Path,
+                   help="also write table1.md, table1.csv, table1_per_domain.csv and table1.json here")
+    p.add_argument("--bootstrap", metavar="B", type=int, default=1000,
+                   help="bootstrap replicates for the CIs; 0 skips them (default 1000)")
+    p.add_argument("--seed", type=int, default=0, help="seed of numpy.random.default_rng (default 0)")
+    return p
+
+
+def _source(args: argparse.Namespace) -> RecordSource:
+    if args.records:
+        return DirectorySource(tuple(args.records), tuple(args.name))
+    if args.name:
+        raise InputError("--name needs a matching --records DIR")
+    return default_source()
+
+
+def _console() -> Console:
+    """Stdout console; when piped (no terminal, no COLUMNS) use a width that fits the table."""
+    console = Console()
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(width=_PIPE_WIDTH)
+    return console
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; return the exit code (0 ok, 2 bad input)."""
+    args = build_parser().parse_args(argv)
+    out, err = _console(), Console(stderr=True)
+    try:
+        result = compute_table1(_source(args).runs(), alpha=args.alpha, n_boot=args.bootstrap, seed=args.seed)
+        print_table1(result, per_domain=args.per_domain, console=out)
+        if args.out is not None:
+            try:
+                paths = write_outputs(result, args.out, per_domain=args.per_domain)
+            except OSError as exc:
+                raise AnomalyClawError(f"cannot write to {args.out}: {exc.strerror or exc}") from None
+            out.print(f"wrote {', '.join(str(p) for p in paths)}", highlight=False)
+    except AnomalyClawError as exc:
+        err.print(f"[bold red]error[/bold red]: {escape(str(exc))}", highlight=False, soft_wrap=True)
+        return exc.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
