@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import torch
 from rich.console import Console
 from rich.progress import track
 from rich.table import Table
@@ -128,9 +129,12 @@ def main(argv: list[str] | None = None) -> int:
         default=ExpertConfig.max_bank,
         help=f"kNN bank size above which a greedy coreset is taken ({ExpertConfig.max_bank})",
     )
+    p.add_argument("--threads", type=int, default=0, help="torch CPU threads (default: torch's own choice)")
     p.add_argument("--json", type=Path, help="also write the raw scores and the summary here")
     a = p.parse_args(argv)
     console = Console()
+    if a.threads:
+        torch.set_num_threads(a.threads)
     try:
         from anomalyclaw.data import DOMAIN_CODES
 

@@ -48,7 +48,7 @@ class ExpertConfig:
 
     top_frac: float = 0.01
     pca_var: float = 0.9
-    max_bank: int = 16384
+    max_bank: int = 4096
     global_k: int = 1
     smooth_sigma: float = 1.0
     null_cap: int = 32

@@ -115,7 +115,8 @@ class Backbone:
         """(N, 3, 224, 224) float tensor on the device, mean 0.5 / std 0.5."""
         batch = []
         for img in images:
-            t = torch.from_numpy(np.ascontiguousarray(img)).to(self.device).permute(2, 0, 1)[None].float()
+            arr = np.ascontiguousarray(img) if img.flags.writeable else np.array(img)  # torch wants writable
+            t = torch.from_numpy(arr).to(self.device).permute(2, 0, 1)[None].float()
             t = F.interpolate(
                 t / 255.0, size=(INPUT_SIZE, INPUT_SIZE), mode="bilinear", align_corners=False, antialias=True
             )

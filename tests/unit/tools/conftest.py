@@ -32,8 +32,8 @@ def brick() -> np.ndarray:
 
 @pytest.fixture(scope="session")
 def normals(brick) -> list[np.ndarray]:
-    """Six normal brick crops (the 'domain' normals)."""
-    spots = [(0, 0), (0, 300), (300, 0), (340, 340), (120, 60), (60, 220)]
+    """Five normal brick crops (the 'domain' normals; 5 x 784 patches stay under the coreset size)."""
+    spots = [(0, 0), (0, 300), (300, 0), (340, 340), (60, 220)]
     return [crop(brick, y, x) for y, x in spots]
 
 

@@ -106,3 +106,12 @@ def test_corrupt_or_foreign_index_is_a_clear_error(tmp_path, experts):
 def test_fit_needs_two_normals(normals):
     with pytest.raises(BadToolInput, match="at least 2"):
         DomainExperts.fit(normals[:1], device="cpu")
+
+
+def test_coreset_bank_keeps_the_defect_visible(normals, defect, shifted):
+    from tools import ExpertConfig
+
+    small = DomainExperts.fit(normals, device="cpu", config=ExpertConfig(max_bank=1000))
+    assert small.state["bank"].shape[0] == 1000
+    assert set(np.unique(small.state["owner"])) == set(range(len(normals)))  # every normal contributes
+    assert small.score(defect).probes["knn"].z > 3 > small.score(shifted).probes["knn"].z
