@@ -15,14 +15,15 @@ from evolution.loop import RoundSummary, evolve_domain
 def _table(code: str, rounds: list[RoundSummary], dry_run: bool) -> Table:
     t = Table(title=f"evolution of {code}" + (" (dry run: nothing stored)" if dry_run else ""))
     for col in ("round", "from", "candidate", "status", "proposed", "kept", "deltas", "proxy before",
-                "proxy after", "Δ (lower bound)", "s"):
+                "proxy after", "Δ (lower bound)", "s", "CPU s"):
         t.add_column(col, justify="left" if col in ("status", "deltas") else "right")
     for r in rounds:
         a = r.acceptance
         t.add_row(str(r.round), f"v{r.parent_version}", f"v{r.candidate_version}" if r.candidate_version
                   is not None else "—", r.status, str(r.proposed), str(r.kept), ", ".join(r.deltas) or "—",
                   f"{a.proxy_before:.4f}" if a else "—", f"{a.proxy_after:.4f}" if a else "—",
-                  f"{a.delta:+.4f} ({a.ci_low:+.4f})" if a else "—", f"{r.seconds:.1f}")
+                  f"{a.delta:+.4f} ({a.ci_low:+.4f})" if a else "—", f"{r.seconds:.1f}",
+                  f"{r.cpu_seconds:.1f}")
     return t
 
 

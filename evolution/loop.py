@@ -69,7 +69,8 @@ class RoundSummary(BaseModel):
     kept: int = Field(default=0, description="Proposals that survived curation (went into the candidate).")
     deltas: list[str] = Field(default_factory=list, description="'op rule_id' of the candidate's deltas.")
     acceptance: AcceptanceResult | None = None
-    seconds: float = 0.0
+    seconds: float = Field(default=0.0, description="Wall-clock seconds of the round.")
+    cpu_seconds: float = Field(default=0.0, description="CPU seconds of this process (all its threads).")
 
 
 def _lineage_memory(store: Store, domain: str) -> tuple[tuple[RuleDelta, ...], frozenset[str]]:
@@ -116,13 +117,19 @@ class Evolver:
         self._rejected: list[RuleDelta] = []  # this invocation's (a dry run stores none)
         self._ids: frozenset[str] = frozenset()
 
-    def _score(self, book: Rulebook, what: str) -> Scored:
-        """Scores of ``book``, reusing the last two rulebooks' (same rule content → same scores)."""
+    @staticmethod
+    def _key(book: Rulebook) -> str:
         content = {"rule_id", "text", "kind", "condition", "status"}  # not counters or provenance
-        key = json.dumps([r.model_dump(mode="json", include=content) for r in book.rules])
+        return json.dumps([r.model_dump(mode="json", include=content) for r in book.rules])
+
+    def _score(self, book: Rulebook, what: str, keep: Rulebook | None = None) -> Scored:
+        """Scores of ``book``, reused while its rule content is unchanged; the cache holds ``book``
+        and ``keep`` (the current rulebook while a candidate is scored)."""
+        key = self._key(book)
         if key not in self._cache:
             self.say(f"scoring the {what} rulebook (v{book.version})")
-            self._cache = dict(list(self._cache.items())[-1:])
+            kept = self._key(keep) if keep is not None else None
+            self._cache = {k: v for k, v in self._cache.items() if k == kept}
             self._cache[key] = self.scorer.score(book)
         return self._cache[key]
 
@@ -143,7 +150,7 @@ class Evolver:
 
     def round(self, n: int, current: Rulebook, lock: Any) -> tuple[RoundSummary, Rulebook]:
         """Run round ``n`` from ``current``; returns its summary and the rulebook to continue from."""
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         cur = self._score(current, "current")
         self.say(f"round {n}: signals, reflection, curation")
         signals = collect(cur.pool, domain=self.domain)
@@ -162,11 +169,11 @@ class Evolver:
                 self.store.record_round(EvolutionRound(
                     domain=self.domain, round=n, parent_version=current.version, status="no_proposal",
                     evidence=_evidence(proposals, None, signals.summary(), cur)))
-            summary.seconds = time.perf_counter() - t0
+            summary.seconds, summary.cpu_seconds = time.perf_counter() - t0, time.process_time() - c0
             return summary, current
         candidate = current.apply(deltas, version=current.version + 1)
         self._ids |= {r.rule_id for r in candidate.rules}
-        cand = self._score(candidate, "candidate")
+        cand = self._score(candidate, "candidate", keep=current)
         self.say(f"round {n}: acceptance test")
         pool_a, pool_b = paired_scores(cur.pool, cand.pool)
         norm_a, norm_b = paired_scores(cur.normals, cand.normals)
@@ -183,7 +190,7 @@ class Evolver:
             version = self._commit(n, current, deltas, result, evidence, cand, lock)
             candidate = candidate.model_copy(update={"version": version})
         summary.candidate_version = candidate.version
-        summary.seconds = time.perf_counter() - t0
+        summary.seconds, summary.cpu_seconds = time.perf_counter() - t0, time.process_time() - c0
         return summary, (candidate if result.accepted else current)
 
     def run(self) -> list[RoundSummary]:
