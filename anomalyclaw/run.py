@@ -49,7 +49,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="real benchmark images, the embedded proxy suite, or real when present",
     )
     p.add_argument("--data-root", type=Path, help="root of the real benchmark images")
-    p.add_argument("--rulebook", type=Path, help="rulebook file to use instead of the domain's seed")
+    p.add_argument(
+        "--rulebook",
+        type=Path,
+        help="rulebook file to use instead of the domain's current version in the store",
+    )
+    p.add_argument(
+        "--db", help="run store URL (default: ANOMALYCLAW_DB_URL or ~/.anomalyclaw/anomalyclaw.db)"
+    )
+    p.add_argument("--no-store", action="store_true", help="write JSON records only (rulebook: the seed)")
     p.add_argument("--seed", type=int, default=0, help="seed for item order, --limit subsets and proxies")
     p.add_argument("--timeout", type=float, default=120.0, help="per-request timeout (s)")
     p.add_argument("--retries", type=int, default=3, help="retries on 429, 5xx and timeouts")

@@ -18,8 +18,19 @@ from anomalyclaw.agent._experts import fit_experts  # noqa: E402
 from anomalyclaw.agent._runner import pick_items, run_items  # noqa: E402
 from anomalyclaw.agent._signatures import SIGNATURES  # noqa: E402
 from anomalyclaw.agent._sinks import JsonSink, RecordSink  # noqa: E402
-from anomalyclaw.agent._summary import Summary, summarize  # noqa: E402
 
-__all__ = ["BACKENDS", "POLICY_FEATURES", "SIGNATURES", "Agent", "AgentConfig", "CallResult", "JsonSink",
-           "ModelCaller", "RecordSink", "Summary", "as_rulebook", "fit_experts", "pick_items", "run_items",
-           "summarize"]
+__all__ = [
+    "BACKENDS",
+    "POLICY_FEATURES",
+    "SIGNATURES",
+    "Agent",
+    "AgentConfig",
+    "CallResult",
+    "JsonSink",
+    "ModelCaller",
+    "RecordSink",
+    "as_rulebook",
+    "fit_experts",
+    "pick_items",
+    "run_items",
+]

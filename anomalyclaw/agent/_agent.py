@@ -112,11 +112,9 @@ class Agent:
         fired = self._rule_ids(direct.rules_applied + episode.rules_applied)
         fired += [r for b in (direct, episode) for r in b.notes.get("rules_fired", [])]
         changed = [r for b in (direct, episode) for r in b.notes.get("rules_changed_verdict", [])]
+        noted = episode.notes.get("item_features", []) + direct.notes.get("item_features", [])
+        feats = {**(noted[0] if noted else {}), "item.n_candidates": float(len(episode.candidates))}
         if self.backend.name == "policy" and score is not None:
-            feats = next(
-                iter(episode.notes.get("item_features", []) + direct.notes.get("item_features", [])), {}
-            )
-            feats = {**feats, "item.n_candidates": float(len(episode.candidates))}
             decision = apply_item_rules(self.rulebook.active, feats, direct.score, episode.score, alpha)
             score, alpha = decision.score, decision.alpha
             fired, changed = fired + decision.fired, changed + decision.changed
@@ -155,6 +153,7 @@ class Agent:
             rules_fired=sorted(set(fired)),
             rules_changed_verdict=sorted(set(changed)),
             attempts=self._attempts(direct, episode),
+            **({"expert_features": feats} if noted else {}),
         )
 
     # -- helpers ------------------------------------------------------------------------

@@ -143,6 +143,7 @@ class RefutationBranch(dspy.Module):
             obs = toolbox.run(prev.tool, prev.args, target.box if target else None)
             prev.executed, prev.observation_ok = True, bool(obs.ok)
             prev.observation = observation_text(obs)[:TRACE_CHARS]
+            prev.numbers = dict(obs.numbers)
             image = png_to_model_image(obs.image_png) if obs.image_png else None
             turns_left = self.max_turns - turn_no
             call = self.caller(

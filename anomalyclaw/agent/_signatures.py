@@ -140,4 +140,6 @@ def with_tool_choice(signature: type[dspy.Signature], tool_names: tuple[str, ...
         tool_names: names from ``tools.applicable_cards`` (the registry is the only source).
     """
     choice = Literal[tuple(tool_names) + (NO_TOOL,)]  # type: ignore[valid-type]
-    return signature.with_updated_fields("tool", type_=choice)
+    narrowed = signature.with_updated_fields("tool", type_=choice)
+    narrowed.__name__ = narrowed.__qualname__ = signature.__name__  # keep the name for call accounting
+    return narrowed

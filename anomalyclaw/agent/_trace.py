@@ -39,6 +39,7 @@ class Turn(BaseModel):
     executed: bool = Field(default=False, description="False on the last turn or for invalid requests.")
     observation: str | None = Field(default=None, description="Observation text, truncated.")
     observation_ok: bool | None = None
+    numbers: dict[str, float] = Field(default_factory=dict, description="The tool's measured numbers.")
     verdict: Verdict | None = Field(default=None, description="Verdict given this turn (previous candidate).")
     verdict_candidate: int | None = Field(default=None, description="Candidate that verdict is about.")
     score: float | None = Field(default=None, description="Score after this turn (banded).")

@@ -76,7 +76,13 @@ class HFEngine:
             device = "cuda" if torch.cuda.is_available() else "cpu"
         self.device = device
         self.name = path.name
-        self.processor = AutoProcessor.from_pretrained(path, local_files_only=True)
+        try:
+            self.processor = AutoProcessor.from_pretrained(path, local_files_only=True)
+        except ImportError as exc:  # e.g. Qwen2-VL's video processor needs torchvision
+            raise InputError(
+                f"{path}: its processor needs a package that is not installed ({exc})".splitlines()[0],
+                hint="pip install torchvision matching your torch version",
+            ) from exc
         model = AutoModelForImageTextToText.from_pretrained(path, local_files_only=True)
         self.model = model.to(device).eval()
         self.max_new_tokens = max_new_tokens

@@ -101,3 +101,31 @@ def test_item_order_is_a_seeded_label_blind_permutation():
     assert a != items  # not id order (ids are sorted by label in the benchmark)
     first_half = {int(i.item_id[-4:]) < 20 for i in pick_items(items, limit=10, seed=0)}
     assert first_half == {True, False}  # a limit takes from both ends of the id order
+
+
+def test_store_and_json_sinks_are_fed_together_and_resume_on_both(tmp_path):
+    from anomalyclaw.agent._store_sink import StoreSink, TeeSink
+    from db import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'runs.db'}")
+    run = store.start_run(
+        domain="D9",
+        split="test",
+        backend="policy",
+        model="policy",
+        rulebook_version=0,
+        data_source="proxy",
+        run_id="D9-run",
+    )
+    items = _items(6)
+    truth = {i.item_id: GroundTruth(item_id=i.item_id, label=n % 2) for n, i in enumerate(items)}
+    tee = TeeSink(JsonSink(tmp_path / "json"), StoreSink(store, {"D9": run}))
+    run_items(Scorer(fail={"D9_0002"}), items[:4], sink=tee, run_id=run, truth=truth, max_in_flight=2)
+    tee.close()
+    stored = {r.item_id: r for r in store.records(run)}
+    assert set(stored) == {i.item_id for i in items[:4]} and stored["D9_0001"].label == 1
+    assert [r.label for r in store.records(run, with_labels=False)] == [None] * 4
+    again = Scorer()
+    tee2 = TeeSink(JsonSink(tmp_path / "json"), StoreSink(store, {"D9": run}))
+    run_items(again, items, sink=tee2, run_id=run, truth=truth, max_in_flight=2)
+    assert sorted(again.calls) == ["D9_0002", "D9_0004", "D9_0005"]

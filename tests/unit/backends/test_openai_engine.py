@@ -25,14 +25,15 @@ def _direct(fake, images, **cfg):
     )
     backend = make_backend(config)
     q, r1, r2 = images
-    return DirectBranch(ModelCaller(backend))(
+    caller = ModelCaller(backend)
+    return caller.stats, DirectBranch(caller)(
         domain="Road scenes.", rulebook="(no rules)", references=[r1, r2], query=q
     )
 
 
 def test_canned_answer_gives_a_logprob_score_and_sends_pixels(images):
     with FakeOpenAI(overrides={"image_label": "anomalous", "confidence": 0.9}, p_anomalous=0.73) as fake:
-        res = _direct(fake, images)
+        stats, res = _direct(fake, images)
         body = fake.bodies[0]
     assert res.path == "logprob" and res.score == pytest.approx(0.73)
     assert res.verbal_score == pytest.approx(0.9) and res.error is None
@@ -49,7 +50,7 @@ def test_canned_answer_gives_a_logprob_score_and_sends_pixels(images):
 
 def test_without_logprobs_the_verbal_mapping_is_used(images):
     with FakeOpenAI(overrides={"image_label": "normal", "confidence": 0.8}) as fake:
-        res = _direct(fake, images, logprobs=False)
+        stats, res = _direct(fake, images, logprobs=False)
         assert "logprobs" not in fake.bodies[0]
     assert res.path == "verbal" and res.score == pytest.approx(0.2)
 
@@ -58,22 +59,24 @@ def test_rate_limit_and_server_error_are_retried_then_succeed(images):
     with FakeOpenAI(
         overrides={"image_label": "anomalous", "confidence": 0.6}, faults=[429, 503], retry_after=0.01
     ) as fake:
-        res = _direct(fake, images, retries=3, logprobs=False)
+        stats, res = _direct(fake, images, retries=3, logprobs=False)
         assert fake.statuses == [429, 503, 200]
     assert res.score == pytest.approx(0.6)
     assert res.attempts == {"rate_limited": 1, "server_error": 1, "ok": 1}
+    stats = stats.snapshot()
+    assert stats["calls.DirectInspection"] == 1 and stats["ok"] == 1 and stats["attempts.rate_limited"] == 1
 
 
 def test_a_timeout_is_retried(images):
     with FakeOpenAI(faults=[0], hang_s=1.0, retry_after=0.01) as fake:
-        res = _direct(fake, images, timeout_s=0.3, retries=2, logprobs=False)
+        stats, res = _direct(fake, images, timeout_s=0.3, retries=2, logprobs=False)
     assert res.attempts.get("timeout") == 1 and res.attempts.get("ok") == 1
     assert res.error is None
 
 
 def test_malformed_answer_is_a_recorded_fallback(images):
     with FakeOpenAI(answer="I think it might be fine, hard to say.") as fake:
-        res = _direct(fake, images)
+        stats, res = _direct(fake, images)
         assert fake.requests == 2  # ChatAdapter, then DSPy's JSONAdapter fallback
     assert res.path == "fallback" and res.score == 0.5
     assert "AdapterParseError" in res.error
@@ -81,7 +84,7 @@ def test_malformed_answer_is_a_recorded_fallback(images):
 
 def test_persistent_failure_fails_the_branch_after_the_retries(images):
     with FakeOpenAI(fail_always=500, retry_after=0.01) as fake:
-        res = _direct(fake, images, retries=2)
+        stats, res = _direct(fake, images, retries=2)
         assert fake.requests == 3
     assert res.score is None and "server error" in res.error
     assert res.attempts == {"server_error": 3}

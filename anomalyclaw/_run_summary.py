@@ -1,14 +1,17 @@
-"""A run's per-domain summary: counts, fallbacks, and AUROC of each score when labels exist."""
+"""A run's per-domain summary: counts, fallbacks, and AUROC of each score when labels exist.
+
+The CLI layer may read eval (the arrow runs agent → records → eval); the agent itself does not.
+"""
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from sklearn.metrics import roc_auc_score
-
 from anomalyclaw.record import Record
+from eval import OneClassWarning, auroc
 
 
 class Summary(NamedTuple):
@@ -26,10 +29,9 @@ def _auroc(records: Sequence[Record], attr: str) -> float | None:
     pairs = [
         (r.label, getattr(r, attr)) for r in records if r.label is not None and getattr(r, attr) is not None
     ]
-    labels = {lab for lab, _ in pairs}
-    if labels != {0, 1}:
-        return None
-    value = float(roc_auc_score([lab for lab, _ in pairs], [s for _, s in pairs]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OneClassWarning)  # a one-class pool has no AUROC: shown as —
+        value = auroc([lab for lab, _ in pairs], [s for _, s in pairs]) if pairs else math.nan
     return None if math.isnan(value) else value
 
 
