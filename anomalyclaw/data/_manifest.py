@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -89,7 +89,7 @@ def parse_entries(raw: object, source: str) -> tuple[ManifestEntry, ...]:
     return entries
 
 
-@lru_cache(maxsize=None)
+@cache
 def upstream_entries(code: str) -> tuple[ManifestEntry, ...]:
     """The shipped manifest of one domain, checked against ``split_ids.json``."""
     code = normalize_code(code)
@@ -170,19 +170,25 @@ def build_domain(spec: DomainSpec, entries: tuple[ManifestEntry, ...], root: Pat
         PathEscapeError: a path leaves the root.
     """
     source: DataSource = spec.data_source
+    memo: dict[str, Path] = {}
+
+    def resolve(raw: str) -> Path:  # references repeat a lot; resolve each path once
+        if raw not in memo:
+            memo[raw] = resolve_in_root(raw, root)
+        return memo[raw]
+
     items: list[Item] = []
     truth: dict[str, GroundTruth] = {}
     for e in sorted(entries, key=lambda x: item_order_key(x.item_id)):
         items.append(Item(
             item_id=e.item_id, domain_code=spec.code, split=e.split_name,
-            query_path=resolve_in_root(e.query_path, root),
-            ref_paths=tuple(resolve_in_root(r, root) for r in e.ref_paths),
+            query_path=resolve(e.query_path), ref_paths=tuple(resolve(r) for r in e.ref_paths),
             category=e.category, data_source=source))
         truth[e.item_id] = GroundTruth(
             item_id=e.item_id, label=e.label, anomaly_type=e.anomaly_type,
-            mask_path=resolve_in_root(e.mask_path, root) if e.mask_path else None)
+            mask_path=resolve(e.mask_path) if e.mask_path else None)
     if normal_pool is None:
         queries = {e.query_path for e in entries}
         normal_pool = sorted({r for e in entries for r in e.ref_paths} - queries)
-    pool = tuple(resolve_in_root(p, root) for p in normal_pool)
+    pool = tuple(resolve(p) for p in normal_pool)
     return Domain(spec=spec, items=tuple(items), truth=truth, normal_pool=pool)

@@ -42,10 +42,12 @@ class LiverCT(ProxyDomain):
         liver_c = (cy - u(rng, 10, 25), cx - u(rng, 35, 50))
         liver = blob(rng, liver_c, u(rng, 40, 46), irregular=0.12, aspect=u(rng, 1.0, 1.4), soft=1.5) * inner
         img = over(img, 0.58 + u(rng, -0.03, 0.03), liver)
-        stomach = blob(rng, (cy - u(rng, 15, 30), cx + u(rng, 30, 45)), u(rng, 18, 28), irregular=0.2, soft=1.5)
+        stomach_c = (cy - u(rng, 15, 30), cx + u(rng, 30, 45))
+        stomach = blob(rng, stomach_c, u(rng, 18, 28), irregular=0.2, soft=1.5)
         img = over(img, 0.5, stomach * inner)
         if rng.random() < 0.6:
-            air = blob(rng, (cy - u(rng, 30, 42), cx + u(rng, 30, 45)), u(rng, 7, 14), irregular=0.1, soft=1.0)
+            air_c = (cy - u(rng, 30, 42), cx + u(rng, 30, 45))
+            air = blob(rng, air_c, u(rng, 7, 14), irregular=0.1, soft=1.0)
             img = over(img, 0.03, air * stomach)
         spine_c = (cy + u(rng, 34, 40), cx + u(rng, -3, 3))
         img = over(img, 0.95, blob(rng, spine_c, u(rng, 13, 16), irregular=0.1, soft=1.0))

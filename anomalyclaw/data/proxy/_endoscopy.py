@@ -53,10 +53,12 @@ class Endoscopy(ProxyDomain):
         img = img * (1 - 0.18 * np.exp(-(fold / 0.15) ** 2))[..., None]  # dark fold lines
         d = np.hypot(yy - SIZE / 2 - u(rng, -20, 20), xx - SIZE / 2 - u(rng, -20, 20))
         img = img * (1.15 - 0.5 * (d / SIZE) ** 1.5)[..., None]
+        glints = np.zeros((SIZE, SIZE), np.float32)
         for _ in range(int(rng.integers(2, 8))):
             g = blob(rng, (u(rng, 10, SIZE - 10), u(rng, 10, SIZE - 10)), logu(rng, 1.0, 4.0), irregular=0.4,
                      soft=1.0)
-            img = over(img, (1.0, 0.97, 0.95), g)
+            glints = np.maximum(glints, g)
+        img = over(img, (1.0, 0.97, 0.95), glints)
         fov = np.clip((u(rng, 118, 132) - np.hypot(yy - SIZE / 2, xx - SIZE / 2)) / 2, 0, 1)
         img = img * fov[..., None]
         return Scene(np.clip(img, 0, 1).astype(np.float32), state=fov)

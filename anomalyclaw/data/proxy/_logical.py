@@ -142,14 +142,15 @@ class Logical(ProxyDomain):
             else:
                 pool = small if p.index in large else large
                 swap = self._coin(rng, pool, p.cy, p.cx)
-                new[k] = swap if rng.random() < 0.75 else Part("nut", 0, p.radius * 0.8, u(rng, 0, 60), p.cy, p.cx)
+                nut = Part("nut", 0, p.radius * 0.8, u(rng, 0, 60), p.cy, p.cx)
+                new[k] = swap if rng.random() < 0.75 else nut
         img, new_feet = render_parts(bg, new)
         _, old_feet = render_parts(bg, parts)
         mask = np.zeros((SIZE, SIZE), np.float32)
-        for p, f in zip(parts, old_feet):
+        for p, f in zip(parts, old_feet, strict=True):
             if p not in new:
                 mask = np.maximum(mask, f)
-        for p, f in zip(new, new_feet):
+        for p, f in zip(new, new_feet, strict=True):
             if p not in parts:
                 mask = np.maximum(mask, f)
         return Defect(img, mask, kind)

@@ -51,7 +51,8 @@ class BrainMRI(ProxyDomain):
         base = ndi.map_coordinates(base, [yy + warp[0], xx + warp[1]], order=1, mode="constant")
         # remap phantom grey levels to an MRI-like contrast
         lv = np.asarray([0.0, 0.1, 0.2, 0.3, 0.4, 1.0])
-        out = np.asarray([0.0, u(rng, 0.12, 0.2), u(rng, 0.42, 0.5), u(rng, 0.5, 0.58), u(rng, 0.6, 0.7), 0.95])
+        out = np.asarray([0.0, u(rng, 0.12, 0.2), u(rng, 0.42, 0.5), u(rng, 0.5, 0.58), u(rng, 0.6, 0.7),
+                          0.95])
         img = np.interp(np.clip(base, 0, 1), lv, out).astype(np.float32)
         head = ndi.gaussian_filter((base > 0.05).astype(np.float32), 1.0)
         tex = random_view(detail("moon"), rng, zoom=(0.6, 1.0), angle=(0, 360))
@@ -59,19 +60,21 @@ class BrainMRI(ProxyDomain):
         img = img * (1 + 0.12 * smooth_field(rng, (SIZE, SIZE), 120))
         img = ndi.gaussian_filter(img, u(rng, 0.5, 1.1))
         brain = ndi.binary_erosion((base > 0.15) & (base < 0.5), iterations=4)
-        return Scene(np.clip(img, 0, 1).astype(np.float32), state=brain)
+        inside = ndi.binary_erosion(base > 0.15, iterations=2)
+        return Scene(np.clip(img, 0, 1).astype(np.float32), state=(brain, inside))
 
     def anomaly(self, scene: Scene, rng: np.random.Generator, category: str) -> Defect:
         img = scene.image
-        ys, xs = np.nonzero(scene.state)
+        brain, inside = scene.state
+        ys, xs = np.nonzero(brain)
         k = int(rng.integers(len(ys)))
         c = (float(ys[k]), float(xs[k]))
         r = logu(rng, 4, 24)
         out, moved = img, np.zeros_like(img)
         if r > 10 and rng.random() < 0.6:  # mass effect
             out, moved = local_warp(img, c, r * 1.6, (u(rng, -0.3, 0.3) * r, u(rng, -0.3, 0.3) * r))
-        edema = blob(rng, c, r * u(rng, 1.3, 2.0), irregular=0.5, soft=r * 0.4) * u(rng, 0.06, 0.2)
-        core = blob(rng, c, r, irregular=0.35, soft=1.5) * u(rng, 0.1, 0.35)
+        edema = blob(rng, c, r * u(rng, 1.3, 2.0), irregular=0.5, soft=r * 0.4) * u(rng, 0.06, 0.2) * inside
+        core = blob(rng, c, r, irregular=0.35, soft=1.5) * u(rng, 0.1, 0.35) * inside
         out = out + edema + core
         if r > 9 and rng.random() < 0.5:
             out = out - blob(rng, c, r * u(rng, 0.3, 0.6), irregular=0.3, soft=1.5) * u(rng, 0.2, 0.4)

@@ -69,7 +69,8 @@ class Objects(ProxyDomain):
         c = pick_point(rng, self._where(img, category), margin=20)
         kind = str(rng.choice(["scratch", "crack", "spot", "chip", "dent", "discoloration"]))
         if kind in ("scratch", "crack"):
-            a = crack(rng, logu(rng, 15, 140), logu(rng, 0.8, 4.0), branches=int(kind == "crack") * 2, start=c)
+            branches = 2 if kind == "crack" else 0
+            a = crack(rng, logu(rng, 15, 140), logu(rng, 0.8, 4.0), branches=branches, start=c)
             a = a * u(rng, 0.35, 0.95)
             col = (0.92, 0.92, 0.9) if kind == "scratch" else (0.08, 0.07, 0.06)
             return Defect(over(img, col, a), (a > 0.1).astype(np.float32), kind)

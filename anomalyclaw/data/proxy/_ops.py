@@ -26,24 +26,45 @@ def logu(rng: np.random.Generator, lo: float, hi: float) -> float:
     return float(lo * (hi / lo) ** rng.uniform())
 
 
+_PAD = 160
+_PADDED: dict[int, tuple[np.ndarray, list[Image.Image]]] = {}
+
+
+def _channels(src: np.ndarray, pad: int) -> list[Image.Image]:
+    """Per-channel float PIL images of ``src``, reflect-padded by ``pad`` px.
+
+    Cached for read-only sources (the bundled photos), so each is padded once per process.
+    """
+    key = id(src)
+    hit = _PADDED.get(key)
+    if hit is not None and hit[0] is src and pad == _PAD:
+        return hit[1]
+    arr = src if src.ndim == 3 else src[..., None]
+    if pad:
+        arr = np.pad(arr, ((pad, pad), (pad, pad), (0, 0)), mode="reflect")
+    ims = [Image.fromarray(np.ascontiguousarray(arr[..., k], dtype=np.float32)) for k in range(arr.shape[2])]
+    if not src.flags.writeable and pad == _PAD:  # cached photos: pad once per process
+        _PADDED[key] = (src, ims)
+    return ims
+
+
 def affine_sample(src: np.ndarray, center: tuple[float, float], zoom: float, angle_deg: float,
                   out: int = SIZE, order: int = 1, mode: str = "reflect") -> np.ndarray:
-    """Sample an ``out`` x ``out`` view of ``src`` centred at ``center`` (row, col).
+    """Sample an ``out`` x ``out`` view of ``src`` centred at ``center`` (row, col), bilinearly.
 
     ``zoom`` is source pixels per output pixel; ``angle_deg`` rotates the view. Outside the
-    source, ``mode`` applies ('reflect', or 'constant' for zeros).
+    source, ``mode`` applies: 'reflect' (up to 160 px beyond the edge, zeros further out) or
+    'constant' (zeros). ``order`` is accepted for compatibility; sampling is always bilinear.
     """
+    pad = _PAD if mode == "reflect" else 0
     t = np.deg2rad(angle_deg)
-    c, s = np.cos(t) * zoom, np.sin(t) * zoom
-    g = np.arange(out, dtype=np.float32) - (out - 1) / 2
-    yy, xx = np.meshgrid(g, g, indexing="ij")
-    rows = center[0] + c * yy - s * xx
-    cols = center[1] + s * yy + c * xx
-    coords = np.stack([rows, cols])
-    if src.ndim == 2:
-        return ndi.map_coordinates(src, coords, order=order, mode=mode).astype(np.float32)
-    return np.stack([ndi.map_coordinates(src[..., k], coords, order=order, mode=mode)
-                     for k in range(src.shape[2])], -1).astype(np.float32)
+    c, s = float(np.cos(t) * zoom), float(np.sin(t) * zoom)
+    g = (out - 1) / 2 + 0.5
+    cy, cx = center[0] + pad, center[1] + pad
+    coeffs = (c, s, cx - c * g - s * g + 0.5, -s, c, cy + s * g - c * g + 0.5)
+    chans = [np.asarray(im.transform((out, out), Image.Transform.AFFINE, coeffs, Image.Resampling.BILINEAR))
+             for im in _channels(src, pad)]
+    return (chans[0] if src.ndim == 2 else np.stack(chans, -1)).astype(np.float32)
 
 
 def random_view(src: np.ndarray, rng: np.random.Generator, zoom: tuple[float, float],
@@ -63,7 +84,8 @@ def smooth_field(rng: np.random.Generator, shape: tuple[int, int], scale: float)
     cell = max(scale / 4, 1.0)
     gh, gw = int(h / cell) + 8, int(w / cell) + 8
     coarse = ndi.gaussian_filter(rng.standard_normal((gh, gw)).astype(np.float32), 2.0, mode="wrap")
-    big = np.asarray(Image.fromarray(coarse).resize((int(gw * cell), int(gh * cell)), Image.Resampling.BILINEAR))
+    size = (int(gw * cell), int(gh * cell))
+    big = np.asarray(Image.fromarray(coarse).resize(size, Image.Resampling.BILINEAR))
     f = big[int(4 * cell):int(4 * cell) + h, int(4 * cell):int(4 * cell) + w]
     f = f - f.mean()
     return (f / (f.std() + 1e-6)).astype(np.float32)
@@ -103,7 +125,7 @@ def blob(rng: np.random.Generator, center: tuple[float, float], radius: float, *
     theta = np.arctan2(ry, rx)
     r = np.hypot(ry, rx)
     edge = np.ones_like(theta)
-    for k, am, ph in zip(ks, amp, phase):
+    for k, am, ph in zip(ks, amp, phase, strict=True):
         edge += am * np.cos(k * theta + ph)
     edge = radius * np.clip(edge, 0.3, 2.0)
     out[y0:y1, x0:x1] = np.clip((edge - r) / max(soft, 1e-3) + 0.5, 0, 1)
@@ -202,13 +224,28 @@ def jitter_photo(img: np.ndarray, rng: np.random.Generator, bright: float = 0.05
     return np.clip(out, 0, 1).astype(np.float32)
 
 
+_BANK = 640
+
+
+@lru_cache(maxsize=1)
+def _noise_bank() -> np.ndarray:
+    """A fixed field of standard normal noise; samples take random crops of it (much cheaper than
+    drawing fresh normals for every image, and just as deterministic)."""
+    bank = np.random.default_rng(20240601).standard_normal((_BANK, _BANK, 3), dtype=np.float32)
+    bank.setflags(write=False)
+    return bank
+
+
 def to_uint8(img: np.ndarray, rng: np.random.Generator, noise: float) -> np.ndarray:
     """Add Gaussian sensor noise (std ``noise``), clip, quantise to uint8 (same shape).
 
     Grey images stay (H, W): they are stored as 8-bit grey PNGs and read back as RGB.
     """
     if noise > 0:
-        img = img + noise * rng.standard_normal(img.shape, dtype=np.float32)
+        h, w = img.shape[:2]
+        y, x = (int(v) for v in rng.integers(0, _BANK - max(h, w), 2))
+        n = _noise_bank()[y:y + h, x:x + w]
+        img = img + noise * (n[..., 0] if img.ndim == 2 else n)
     return (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import import_module
 
 from anomalyclaw.data._manifest import normalize_code
@@ -24,7 +24,7 @@ _GENERATORS: dict[str, tuple[str, str]] = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_generator(code: str) -> ProxyDomain:
     """The proxy generator of one domain code."""
     module, cls = _GENERATORS[normalize_code(code)]

@@ -99,7 +99,8 @@ class Retail(ProxyDomain):
             a = blob(rng, c, logu(rng, 5, 24), irregular=0.55, soft=0.7, harmonics=8) * inside
             return Defect(over(img, (0.93, 0.92, 0.88), a), a, kind)
         if kind == "stain":
-            a = blob(rng, c, logu(rng, 6, 26), irregular=0.5, soft=u(rng, 1.5, 4)) * u(rng, 0.25, 0.7) * inside
+            a = blob(rng, c, logu(rng, 6, 26), irregular=0.5, soft=u(rng, 1.5, 4)) * inside
+            a = a * u(rng, 0.25, 0.7)
             return Defect(over(img, (0.35, 0.22, 0.08), a), (a > 0.08).astype(np.float32), kind)
         if kind == "misprint":
             a = blob(rng, c, logu(rng, 10, 40), irregular=0.3, soft=2.0) * inside

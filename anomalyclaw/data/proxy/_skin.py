@@ -53,14 +53,17 @@ class Skin(ProxyDomain):
         img = (tone * (light + 0.02 * tex)[..., None]).astype(np.float32)
         c = (SIZE / 2 + u(rng, -18, 18), SIZE / 2 + u(rng, -18, 18))
         r = logu(rng, 24, 58)
-        a = blob(rng, c, r, irregular=u(rng, 0.02, 0.1), aspect=u(rng, 0.8, 1.25), soft=u(rng, 3, 8), harmonics=3)
+        a = blob(rng, c, r, irregular=u(rng, 0.02, 0.1), aspect=u(rng, 0.8, 1.25), soft=u(rng, 3, 8),
+                 harmonics=3)
         d = np.hypot(yy - c[0], xx - c[1]) / r
         brown = _BROWN[int(rng.integers(len(_BROWN)))] * u(rng, 0.75, 1.15)
         shade = brown[None, None] * (1 + u(rng, 0.0, 0.35) * np.clip(d, 0, 1)[..., None] ** 2)
         img = over(img, np.clip(shade, 0, 1), a * u(rng, 0.8, 0.95))
+        hairs = np.zeros((SIZE, SIZE), np.float32)
         for _ in range(int(rng.integers(0, 6))):
             pts = random_walk(rng, (u(rng, 0, SIZE), u(rng, 0, SIZE)), 12, 12.0, u(rng, 0, 6.3), 0.08)
-            img = over(img, (0.18, 0.12, 0.08), polyline_alpha(pts, u(rng, 0.8, 1.6)) * 0.8)
+            hairs = np.maximum(hairs, polyline_alpha(pts, u(rng, 0.8, 1.6)))
+        img = over(img, (0.18, 0.12, 0.08), hairs * 0.8)
         vig = np.clip((np.hypot(yy - SIZE / 2, xx - SIZE / 2) - u(rng, 120, 170)) / 20, 0, 1)
         img = img * (1 - 0.85 * vig[..., None])
         return Scene(np.clip(img, 0, 1).astype(np.float32), state=(c, r, a))
@@ -72,7 +75,8 @@ class Skin(ProxyDomain):
         for _ in range(int(rng.integers(1, 4))):  # asymmetric lobes with ragged borders
             t = u(rng, 0, 2 * np.pi)
             p = (c[0] + np.sin(t) * r * u(rng, 0.5, 0.9), c[1] + np.cos(t) * r * u(rng, 0.5, 0.9))
-            grow = np.maximum(grow, blob(rng, p, r * logu(rng, 0.25, 0.7), irregular=0.6, soft=1.5, harmonics=8))
+            lobe = blob(rng, p, r * logu(rng, 0.25, 0.7), irregular=0.6, soft=1.5, harmonics=8)
+            grow = np.maximum(grow, lobe)
         region = np.maximum(a, grow)
         core = img[int(c[0]), int(c[1])] * u(rng, 0.75, 1.05)
         out = over(img, core, grow * (1 - a) * u(rng, 0.7, 0.95))
@@ -84,5 +88,5 @@ class Skin(ProxyDomain):
             part = ndi.gaussian_filter(part, 2.0)
             out = over(out, cols[int(rng.integers(len(cols)))], part * u(rng, 0.3, 0.8))
         diff = np.abs(out - img).max(-1)
-        return Defect(np.clip(out, 0, 1).astype(np.float32), ((diff > 0.04) & (region > 0.2)).astype(np.float32),
-                      "melanoma_like")
+        mask = ((diff > 0.04) & (region > 0.2)).astype(np.float32)
+        return Defect(np.clip(out, 0, 1).astype(np.float32), mask, "melanoma_like")

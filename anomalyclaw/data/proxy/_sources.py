@@ -6,7 +6,7 @@ download are not), so generation works on a machine with no network.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -23,7 +23,7 @@ PHOTOS = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def photo(name: str) -> np.ndarray:
     """A bundled photo as float32 in [0, 1]: (H, W) grey or (H, W, 3) RGB. Do not modify it."""
     if name == "phantom":
@@ -36,7 +36,7 @@ def photo(name: str) -> np.ndarray:
     return arr
 
 
-@lru_cache(maxsize=None)
+@cache
 def gray(name: str) -> np.ndarray:
     """A bundled photo as float32 grey in [0, 1], normalised to zero-mean detail around 0.5."""
     p = photo(name)
@@ -46,7 +46,7 @@ def gray(name: str) -> np.ndarray:
     return g
 
 
-@lru_cache(maxsize=None)
+@cache
 def detail(name: str, sigma: float = 12.0) -> np.ndarray:
     """High-pass texture of a grey photo: zero mean, unit std, slow shading removed."""
     g = gray(name)

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from anomalyclaw.data._manifest import DOMAIN_CODES, normalize_code
 from anomalyclaw.data._paths import DATA_ROOT_TOKEN, default_cache_dir
 from anomalyclaw.data._types import Split
 from anomalyclaw.data.proxy._base import draw_sample
 from anomalyclaw.data.proxy._cache import build_atomically
+from anomalyclaw.data.proxy._png import write_png
 from anomalyclaw.data.proxy._registry import get_generator
 
 #: Bump whenever any generator's output changes: it is part of the cache key.
@@ -70,7 +70,7 @@ def plan(code: str, seed: int) -> list[Slot]:
         for label, n in ((0, n_norm), (1, n_anom)):
             raw += [(split, label, cats[(j + label) % len(cats)]) for j in range(n)]
     order = _rng(seed, code, _ROLE_IDS, 0).permutation(len(raw))
-    return [Slot(f"{code}_{int(pos) + 1:04d}", *raw[i], index=i) for i, pos in zip(range(len(raw)), order)]
+    return [Slot(f"{code}_{int(pos) + 1:04d}", *raw[i], index=i) for i, pos in enumerate(order)]
 
 
 def pool_categories(code: str) -> list[str]:
@@ -79,8 +79,8 @@ def pool_categories(code: str) -> list[str]:
     return [cats[i % len(cats)] for i in range(POOL_SIZE)]
 
 
-def _save(arr: np.ndarray, path: Path) -> None:
-    Image.fromarray(arr).save(path, format="PNG", compress_level=1)
+def _save(arr: np.ndarray, path: Path, compress: int | None = None) -> None:
+    write_png(arr, path, compress)
 
 
 def build_domain_files(code: str, seed: int, out: Path) -> None:
@@ -102,7 +102,7 @@ def build_domain_files(code: str, seed: int, out: Path) -> None:
         _save(s.image, out / "images" / f"{slot.item_id}.png")
         mask_path = None
         if s.mask is not None:
-            _save((s.mask * 255).astype(np.uint8), out / "masks" / f"{slot.item_id}.png")
+            _save((s.mask * 255).astype(np.uint8), out / "masks" / f"{slot.item_id}.png", compress=6)
             mask_path = f"{DATA_ROOT_TOKEN}/masks/{slot.item_id}.png"
         if s.before is not None:
             _save(s.before, out / "before" / f"{slot.item_id}.png")
