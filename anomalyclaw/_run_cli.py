@@ -52,9 +52,15 @@ def _config(args: argparse.Namespace) -> AgentConfig:
         raise InputError(f"{where}: {first['msg']}") from None
 
 
-def _rulebook(code: str, path: Path | None, store: Any) -> Rulebook:
+def _rulebook(code: str, path: Path | None, store: Any, version: int | None = None) -> Rulebook:
     """``--rulebook FILE``, else the store's current version (seed imported on first use), else the seed."""
     from anomalyclaw.rulebook import load_seed, parse_rulebook
+
+    if version is not None:
+        if store is None or path is not None:
+            raise InputError("--rulebook-version reads the store: drop --no-store/--no-db and --rulebook")
+        store.current_rulebook(code)  # imports the seed as version 0 on first use
+        return store.get_rulebook(code, version)
 
     if path is not None:
         if not path.is_file():
@@ -84,7 +90,7 @@ def _score_domain(
 
     domain = load_domain(code, data=args.data, data_root=args.data_root, seed=args.seed)
     items = pick_items(domain.split(args.split), limit=args.limit, seed=args.seed)
-    rulebook = _rulebook(code, args.rulebook, store)
+    rulebook = _rulebook(code, args.rulebook, store, getattr(args, "rulebook_version", None))
     run_id = _run_id(code, args, config, out, rulebook.version)
     sink: RecordSink = json_sink
     if store is not None:
@@ -95,7 +101,8 @@ def _score_domain(
             model=config.model_name,
             rulebook_version=rulebook.version,
             data_source=domain.spec.data_source,
-            config=config.model_dump(mode="json"),
+            config={**config.model_dump(mode="json"), "purpose": "eval", "seed": args.seed,
+                    "limit": args.limit, "n_items": len(items)},
             run_id=run_id,
         )
         sink = TeeSink(json_sink, StoreSink(store, {code: run_id}))
