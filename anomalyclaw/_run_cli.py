@@ -144,6 +144,13 @@ def execute(args: argparse.Namespace, codes: list[str], console: Console) -> int
 
         store = Store(args.db)
     json_sink = JsonSink(out)
+    from eval.tracking import make_tracker
+
+    tracker = make_tracker(enabled=not getattr(args, "no_wandb", False), job_type="run",
+                           config={"backend": config.backend, "model": config.model_name,
+                                   "split": args.split, "domains": codes, "data": args.data,
+                                   "seed": args.seed, "limit": args.limit,
+                                   "agent": config.model_dump(mode="json")})
     table = Table(title=f"backend={config.backend} model={config.model_name} split={args.split}")
     for col in COLUMNS:
         table.add_column(col, justify="left" if col in ("domain", "data", "rulebook") else "right")
@@ -151,6 +158,11 @@ def execute(args: argparse.Namespace, codes: list[str], console: Console) -> int
     try:
         for code in codes:
             source, version, _n, s = _score_domain(code, args, config, out, json_sink, store, console)
+            tracker.log_config({"data_source": source, f"rulebook_version/{code}": int(version[1:]),
+                                **({"domain": code, "rulebook_version": int(version[1:])} if len(codes) == 1
+                                   else {})})
+            tracker.log_records([r for r in json_sink.records(code) if r.split in (None, args.split)],
+                                key=f"items/{code}")
             failed += s.n_errors
             table.add_row(
                 code,
@@ -163,6 +175,7 @@ def execute(args: argparse.Namespace, codes: list[str], console: Console) -> int
             )
     finally:
         json_sink.close()
+        tracker.finish()
     console.print(table)
     console.print(f"records: {out.resolve()}" + ("" if store is None else " and the run store"))
     if config.backend == "policy":

@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-store", "--no-db", dest="no_store", action="store_true",
                    help="write JSON records only (rulebook: the seed)")
+    p.add_argument("--no-wandb", action="store_true",
+                   help="do not log to W&B (default: log; offline unless W&B credentials are configured)")
     p.add_argument("--rulebook-version", type=int,
                    help="score with this stored rulebook version (e.g. 0 = the seed, for the "
                    "'without evolution' test run) instead of the domain's current one")

@@ -126,26 +126,3 @@ def test_bad_input_exits_2_with_one_line(argv):
     )
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr and "error:" in proc.stderr
-
-
-def test_store_resume_and_rulebook_version(tmp_path, monkeypatch):
-    """Records land in the store with the run's config; a rerun resumes from the store, and
-    --rulebook-version 0 picks the seed; --no-db writes JSON only."""
-    from db import Store
-
-    monkeypatch.setenv("ANOMALYCLAW_HOME", str(tmp_path / "home"))
-    url = f"sqlite:///{tmp_path / 's.db'}"
-    base = ["--domain", "D9", "--data", "proxy", "--limit", "4", "--db", url, "--rulebook-version", "0"]
-    assert main([*base, "--out", str(tmp_path / "a")]) == 0
-    (run,) = Store(url).runs("D9")
-    assert (run.split, run.backend, run.rulebook_version, run.data_source) == ("test", "policy", 0, "proxy")
-    assert run.config["purpose"] == "eval" and run.n_records == 4 and run.status == "finished"
-    assert all(r.label in (0, 1) for r in Store(url).records(run.run_id))
-    (tmp_path / "a" / "D9.json").unlink()  # the JSON is gone; the store still holds the items
-    (tmp_path / "a" / "D9.records.jsonl").unlink()
-    assert main([*base, "--out", str(tmp_path / "a")]) == 0
-    assert [r.n_records for r in Store(url).runs("D9")] == [4]
-    assert main([*base, "--out", str(tmp_path / "b"), "--rulebook-version", "7"]) == 2
-    no_db = ["--domain", "D9", "--data", "proxy", "--limit", "2", "--no-db", "--out", str(tmp_path / "c")]
-    assert main(no_db) == 0
-    assert len(Store(url).runs("D9")) == 1
