@@ -45,6 +45,10 @@ def execute(args: argparse.Namespace, console: Console) -> int:
             progress=lambda msg: bar.update(task, description=f"{code}: {msg}", completed=0, total=None),
             item_progress=lambda done, total: bar.update(task, completed=done, total=total))
     console.print(_table(code, rounds, args.dry_run))
+    if not getattr(args, "no_wandb", False):
+        from anomalyclaw._evolve_tracking import log_evolution
+
+        log_evolution(code, rounds, config=config, db_url=args.db, dry_run=args.dry_run)
     if config.backend == "policy":
         console.print("[dim]backend=policy: rules come from templates over label-free signals and carry "
                       "machine-readable conditions; no language model is involved[/]")

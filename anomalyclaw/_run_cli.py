@@ -52,9 +52,15 @@ def _config(args: argparse.Namespace) -> AgentConfig:
         raise InputError(f"{where}: {first['msg']}") from None
 
 
-def _rulebook(code: str, path: Path | None, store: Any) -> Rulebook:
+def _rulebook(code: str, path: Path | None, store: Any, version: int | None = None) -> Rulebook:
     """``--rulebook FILE``, else the store's current version (seed imported on first use), else the seed."""
     from anomalyclaw.rulebook import load_seed, parse_rulebook
+
+    if version is not None:
+        if store is None or path is not None:
+            raise InputError("--rulebook-version reads the store: drop --no-store/--no-db and --rulebook")
+        store.current_rulebook(code)  # imports the seed as version 0 on first use
+        return store.get_rulebook(code, version)
 
     if path is not None:
         if not path.is_file():
@@ -84,7 +90,7 @@ def _score_domain(
 
     domain = load_domain(code, data=args.data, data_root=args.data_root, seed=args.seed)
     items = pick_items(domain.split(args.split), limit=args.limit, seed=args.seed)
-    rulebook = _rulebook(code, args.rulebook, store)
+    rulebook = _rulebook(code, args.rulebook, store, getattr(args, "rulebook_version", None))
     run_id = _run_id(code, args, config, out, rulebook.version)
     sink: RecordSink = json_sink
     if store is not None:
@@ -95,7 +101,8 @@ def _score_domain(
             model=config.model_name,
             rulebook_version=rulebook.version,
             data_source=domain.spec.data_source,
-            config=config.model_dump(mode="json"),
+            config={**config.model_dump(mode="json"), "purpose": "eval", "seed": args.seed,
+                    "limit": args.limit, "n_items": len(items)},
             run_id=run_id,
         )
         sink = TeeSink(json_sink, StoreSink(store, {code: run_id}))
@@ -137,6 +144,13 @@ def execute(args: argparse.Namespace, codes: list[str], console: Console) -> int
 
         store = Store(args.db)
     json_sink = JsonSink(out)
+    from eval.tracking import make_tracker
+
+    tracker = make_tracker(enabled=not getattr(args, "no_wandb", False), job_type="run",
+                           config={"backend": config.backend, "model": config.model_name,
+                                   "split": args.split, "domains": codes, "data": args.data,
+                                   "seed": args.seed, "limit": args.limit,
+                                   "agent": config.model_dump(mode="json")})
     table = Table(title=f"backend={config.backend} model={config.model_name} split={args.split}")
     for col in COLUMNS:
         table.add_column(col, justify="left" if col in ("domain", "data", "rulebook") else "right")
@@ -144,6 +158,11 @@ def execute(args: argparse.Namespace, codes: list[str], console: Console) -> int
     try:
         for code in codes:
             source, version, _n, s = _score_domain(code, args, config, out, json_sink, store, console)
+            tracker.log_config({"data_source": source, f"rulebook_version/{code}": int(version[1:]),
+                                **({"domain": code, "rulebook_version": int(version[1:])} if len(codes) == 1
+                                   else {})})
+            tracker.log_records([r for r in json_sink.records(code) if r.split in (None, args.split)],
+                                key=f"items/{code}")
             failed += s.n_errors
             table.add_row(
                 code,
@@ -156,6 +175,7 @@ def execute(args: argparse.Namespace, codes: list[str], console: Console) -> int
             )
     finally:
         json_sink.close()
+        tracker.finish()
     console.print(table)
     console.print(f"records: {out.resolve()}" + ("" if store is None else " and the run store"))
     if config.backend == "policy":

@@ -42,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wait", type=float, default=0.0,
                    help="seconds to wait when another evolve process holds this domain (0 = refuse)")
     p.add_argument("--max-in-flight", type=int, default=1, help="items scored concurrently")
+    p.add_argument("--no-wandb", action="store_true",
+                   help="do not log to W&B (default: log; offline unless W&B credentials are configured)")
     return p
 
 

@@ -57,7 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--db", help="run store URL (default: ANOMALYCLAW_DB_URL or ~/.anomalyclaw/anomalyclaw.db)"
     )
-    p.add_argument("--no-store", action="store_true", help="write JSON records only (rulebook: the seed)")
+    p.add_argument("--no-store", "--no-db", dest="no_store", action="store_true",
+                   help="write JSON records only (rulebook: the seed)")
+    p.add_argument("--no-wandb", action="store_true",
+                   help="do not log to W&B (default: log; offline unless W&B credentials are configured)")
+    p.add_argument("--rulebook-version", type=int,
+                   help="score with this stored rulebook version (e.g. 0 = the seed, for the "
+                   "'without evolution' test run) instead of the domain's current one")
     p.add_argument("--seed", type=int, default=0, help="seed for item order, --limit subsets and proxies")
     p.add_argument("--timeout", type=float, default=120.0, help="per-request timeout (s)")
     p.add_argument("--retries", type=int, default=3, help="retries on 429, 5xx and timeouts")

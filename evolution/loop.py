@@ -103,16 +103,20 @@ class Evolver:
         features: policy feature names (None when the backend is a language model).
         config: rounds, dry run, lock wait, acceptance strictness.
         progress: called with a short line at each step (the CLI's status line).
+        on_scored: called with (rulebook, scores, 'current' | 'candidate') after each fresh scoring
+            pass (e.g. :class:`evolution._store_runs.StoreScoredRuns` keeps it as runs in the store).
     """
 
     def __init__(self, domain: str, description: str, *, scorer: Scorer, store: Store, reflector: Reflector,
                  curator: Curator, features: frozenset[str] | None = None, config: EvolveConfig | None = None,
-                 progress: Progress | None = None) -> None:
+                 progress: Progress | None = None,
+                 on_scored: Callable[[Rulebook, Scored, str], None] | None = None) -> None:
         self.domain, self.description = domain, description
         self.scorer, self.store, self.reflector, self.curator = scorer, store, reflector, curator
         self.features = features
         self.cfg = config or EvolveConfig()
         self.say = progress or (lambda _msg: None)
+        self.on_scored = on_scored
         self._cache: dict[str, Scored] = {}
         self._rejected: list[RuleDelta] = []  # this invocation's (a dry run stores none)
         self._ids: frozenset[str] = frozenset()
@@ -131,6 +135,8 @@ class Evolver:
             kept = self._key(keep) if keep is not None else None
             self._cache = {k: v for k, v in self._cache.items() if k == kept}
             self._cache[key] = self.scorer.score(book)
+            if self.on_scored is not None:
+                self.on_scored(book, self._cache[key], what)
         return self._cache[key]
 
     def _commit(self, n: int, current: Rulebook, deltas: list[RuleDelta], result: AcceptanceResult,
@@ -221,7 +227,8 @@ def evolve_domain(code: str, *, rounds: int = 3, budget: int | None = None, dry_
                   data_root: Any = None, seed: int = 0, folds: int = 3, max_active: int = 12,
                   lock_wait_s: float = 0.0, acceptance: AcceptanceConfig | None = None,
                   progress: Progress | None = None,
-                  item_progress: Callable[[int, int], None] | None = None) -> list[RoundSummary]:
+                  item_progress: Callable[[int, int], None] | None = None,
+                  store_runs: bool = True) -> list[RoundSummary]:
     """Evolve one domain's rulebook for ``rounds`` rounds (the API behind ``python -m anomalyclaw.evolve``).
 
     Args:
@@ -237,6 +244,7 @@ def evolve_domain(code: str, *, rounds: int = 3, budget: int | None = None, dry_
         lock_wait_s: wait for another evolve process on this domain (0 = refuse at once).
         acceptance: acceptance strictness.
         progress: step messages; item_progress: (done, total) while scoring.
+        store_runs: keep each scoring pass as a run in the store (``purpose='evolve'``; not in a dry run).
     """
     from anomalyclaw.agent import POLICY_FEATURES, AgentConfig
     from anomalyclaw.data import load_domain
@@ -258,11 +266,18 @@ def evolve_domain(code: str, *, rounds: int = 3, budget: int | None = None, dry_
         raise EvolutionError(f"{code}: {len(scorer.pool)} pool items and {len(scorer.normals)} held-out "
                              f"normals; acceptance needs {need}",
                              hint="raise --budget or use a domain with more calib/dev items and normals")
-    evolver = Evolver(domain.spec.code, domain.spec.description, scorer=scorer, store=Store(db_url),
+    store = Store(db_url)
+    hook = None
+    if store_runs and not dry_run:
+        from evolution._store_runs import StoreScoredRuns
+
+        hook = StoreScoredRuns(store, domain.spec.code, backend=cfg.backend, model=cfg.model_name,
+                               data_source=domain.spec.data_source, seed=seed)
+    evolver = Evolver(domain.spec.code, domain.spec.description, scorer=scorer, store=store,
                       reflector=make_reflector(cfg.backend, lm), curator=Curator(max_active=max_active),
                       features=frozenset(POLICY_FEATURES) if cfg.backend == "policy" else None,
                       config=EvolveConfig(rounds=rounds, dry_run=dry_run, backend=cfg.backend,
                                           model=cfg.model_name, lock_wait_s=lock_wait_s,
                                           acceptance=acceptance),
-                      progress=progress)
+                      progress=progress, on_scored=hook)
     return evolver.run()

@@ -67,3 +67,9 @@ def _make_record(item_id: str, domain: str, label: int | None, direct: float | N
 def make_record() -> Callable[..., dict[str, Any]]:
     """Factory: ``make_record(item_id, domain, label, direct, refutation, **extra)`` → upstream dict."""
     return _make_record
+
+
+@pytest.fixture(autouse=True)
+def _no_wandb_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands log to W&B by default; tests opt in (tests/unit/eval/test_eval_tracking.py)."""
+    monkeypatch.setenv("WANDB_MODE", "disabled")

@@ -67,12 +67,18 @@ def test_cli_runs_rounds_and_permuted_truth_gives_the_same_history(env, gravel, 
     for v in versions[1:]:
         ev = v.evidence["acceptance"]
         assert ev["n_pool"] == 8 and ev["n_normals"] == 8 and "proxy_before" in ev
+    runs = Store(a).runs("G1")  # every fresh scoring pass is a stored, identifiable, label-free run
+    assert runs and {r.config["purpose"] for r in runs} == {"evolve"}
+    assert {(r.config["set"], r.split) for r in runs} == {("pool", "calib+dev"), ("normals", "normals")}
+    assert {r.config["role"] for r in runs} == {"current", "candidate"}
+    assert all(r.backend == "policy" and r.n_records == 8 for r in runs)
+    assert all(rec.label is None for r in runs for rec in Store(a).records(r.run_id))
 
 
 def test_dry_run_stores_nothing_and_a_locked_domain_exits_2(env, tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'c.db'}"
     assert main([*ARGS, "--rounds", "1", "--dry-run", "--db", url]) == 0
-    assert Store(url).rounds("G1") == []
+    assert Store(url).rounds("G1") == [] and Store(url).runs("G1") == []
     with Store(url).domain_lock("G1"):
         assert main([*ARGS, "--db", url]) == 2
     assert "being evolved" in capsys.readouterr().err

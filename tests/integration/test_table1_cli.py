@@ -85,7 +85,10 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.Capture
 
 
 def test_missing_folder_no_records_and_bad_options(tmp_path: Path, upstream_results_dir: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+                                                   capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANOMALYCLAW_HOME", str(tmp_path / "home"))  # an empty run store
+    monkeypatch.delenv("ANOMALYCLAW_DB_URL", raising=False)
     _assert_one_line_error(capsys, main(["--records", str(tmp_path / "gone")]), "does not exist")
     _assert_one_line_error(capsys, main([]), "no records given", "--records DIR")
     _assert_one_line_error(capsys, main(["--name", "x"]), "--name needs a matching --records")

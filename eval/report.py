@@ -1,0 +1,87 @@
+"""``python -m eval.report``: a self-contained HTML report comparing a domain's rulebook versions.
+
+Rule-level diffs, AUROC with each version (from stored test runs, when labels exist), score
+distributions, acceptance evidence per version and the items where the first and last version
+disagree most, with their query images. A W&B Report (wandb-workspaces) needs a W&B server, so it
+is only attempted online; offline the command says so in one line.
+
+Example::
+
+    python -m eval.report --domain D9 --versions 0 3 --out out/report
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+
+from anomalyclaw.errors import AnomalyClawError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line."""
+    p = argparse.ArgumentParser(prog="python -m eval.report", description=__doc__.splitlines()[0])
+    p.add_argument("--domain", required=True, help="domain code, e.g. D9")
+    p.add_argument("--versions", type=int, nargs="+", help="versions to compare (default: all stored)")
+    p.add_argument("--out", type=Path, default=Path("out") / "reports", help="folder for the HTML file")
+    p.add_argument("--db", help="run store URL (default: ANOMALYCLAW_DB_URL, else "
+                   "$ANOMALYCLAW_HOME/anomalyclaw.db)")
+    p.add_argument("--top", type=int, default=6, help="how many most-disagreeing items to show")
+    p.add_argument("--no-images", action="store_true", help="do not load the domain to embed query images")
+    return p
+
+
+def _images(code: str, data_source: str | None) -> dict[str, Path]:
+    """Item id → query image path, from the domain the runs were scored on (empty if unavailable)."""
+    from anomalyclaw.data import load_domain
+
+    try:
+        dom = load_domain(code, data=data_source if data_source in ("real", "proxy") else "auto")
+    except AnomalyClawError:  # no data here (e.g. real images elsewhere): the report goes without pictures
+        return {}
+    return {i.item_id: Path(i.query_path) for i in dom.items}
+
+
+def write_report(code: str, versions: Sequence[int] | None, out: Path, *, db_url: str | None = None,
+                 top: int = 6, images: bool = True) -> Path:
+    """Gather, render and write the report; returns the HTML path."""
+    from db import Store
+    from eval._report_data import gather
+    from eval._report_html import render_html
+
+    data = gather(Store(db_url), code, list(versions) if versions else None, top=top)
+    source = next((v.data_source for v in data.versions if v.data_source), None)
+    pics = _images(code, source) if images and data.disagreements else {}
+    out.mkdir(parents=True, exist_ok=True)
+    tag = "-".join(f"v{v.version}" for v in data.versions) if len(data.versions) <= 6 else "all"
+    path = out / f"report-{code}-{tag}.html"
+    path.write_text(render_html(data, pics), encoding="utf-8")
+    return path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; 0 ok, 2 bad input."""
+    args = build_parser().parse_args(argv)
+    console = Console(stderr=True)
+    try:
+        path = write_report(args.domain.strip().upper(), args.versions, args.out, db_url=args.db,
+                            top=args.top, images=not args.no_images)
+    except AnomalyClawError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return exc.exit_code
+    from eval.tracking import configure_wandb_env, wandb_disabled
+
+    if wandb_disabled() or configure_wandb_env() == "offline":
+        console.print("[dim]W&B Report skipped: offline (wandb-workspaces needs a W&B server)[/]")
+    else:
+        console.print("[dim]W&B Report: not built by this version; the HTML report is complete[/]")
+    print(path.resolve())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
