@@ -18,8 +18,14 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 def _run_module(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")])}
     env.pop("COLUMNS", None)
-    return subprocess.run([sys.executable, "-m", "eval.table1", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "eval.table1", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.slow  # a fresh interpreter importing sklearn: a few seconds
@@ -39,14 +45,37 @@ def test_reproduces_table1_from_another_directory(upstream_results_dir: Path, tm
     assert "| qwen35vl27b_v12_test | 1,418 |" in (tmp_path / "t1" / "table1.md").read_text()
 
 
-def test_two_runs_with_names_alpha_and_dropped_rows(upstream_results_dir: Path, write_records, make_record,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    mine = write_records({"D1": [make_record("a", "D1", 0, 0.1, 0.2), make_record("b", "D1", 1, 0.9, 0.4),
-                                 make_record("c", "D1", 0, 0.6, 0.1), make_record("d", "D1", 1, 0.7, 0.95),
-                                 make_record("e", "D1", None, 0.5, 0.5),
-                                 make_record("f", "D1", 1, 0.5, 0.5, error="timeout")]})
-    code = main(["--records", str(upstream_results_dir), "--records", str(mine), "--name", "paper",
-                 "--name", "ours", "--alpha", "1", "--bootstrap", "100"])
+def test_two_runs_with_names_alpha_and_dropped_rows(
+    upstream_results_dir: Path, write_records, make_record, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mine = write_records(
+        {
+            "D1": [
+                make_record("a", "D1", 0, 0.1, 0.2),
+                make_record("b", "D1", 1, 0.9, 0.4),
+                make_record("c", "D1", 0, 0.6, 0.1),
+                make_record("d", "D1", 1, 0.7, 0.95),
+                make_record("e", "D1", None, 0.5, 0.5),
+                make_record("f", "D1", 1, 0.5, 0.5, error="timeout"),
+            ]
+        }
+    )
+    code = main(
+        [
+            "--records",
+            str(upstream_results_dir),
+            "--records",
+            str(mine),
+            "--name",
+            "paper",
+            "--name",
+            "ours",
+            "--alpha",
+            "1",
+            "--bootstrap",
+            "100",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "paper" in out and "ours" in out
@@ -65,18 +94,26 @@ def _assert_one_line_error(capsys: pytest.CaptureFixture[str], code: int, *needl
         assert needle in lines[0]
 
 
-@pytest.mark.parametrize(("files", "needles"), [
-    ({}, ["no *.json record files"]),
-    ({"D1": '[{"item_id": '}, ["D1.json", "malformed JSON"]),
-    ({"D1": '{"rows": []}'}, ["D1.json", "expected a JSON list"]),
-    ({"D2": '[{"item_id": "D2_1", "domain_code": "D2"}, "oops"]'}, ["D2.json [item #1]", "JSON string"]),
-    ({"D3": '[{"item_id": "D3_7"}]'}, ["D3.json [D3_7]", "domain_code"]),
-    ({"D4": '[{"item_id": "D4_1", "domain_code": "D4", "label_gt": null, '
-            '"direct_score": 0.2, "v9_score": 0.1}]'},
-     ["no scoreable rows", "no label: 1"]),
-])
-def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                          files: dict[str, str], needles: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("files", "needles"),
+    [
+        ({}, ["no *.json record files"]),
+        ({"D1": '[{"item_id": '}, ["D1.json", "malformed JSON"]),
+        ({"D1": '{"rows": []}'}, ["D1.json", "expected a JSON list"]),
+        ({"D2": '[{"item_id": "D2_1", "domain_code": "D2"}, "oops"]'}, ["D2.json [item #1]", "JSON string"]),
+        ({"D3": '[{"item_id": "D3_7"}]'}, ["D3.json [D3_7]", "domain_code"]),
+        (
+            {
+                "D4": '[{"item_id": "D4_1", "domain_code": "D4", "label_gt": null, '
+                '"direct_score": 0.2, "v9_score": 0.1}]'
+            },
+            ["no scoreable rows", "no label: 1"],
+        ),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], files: dict[str, str], needles: list[str]
+) -> None:
     folder = tmp_path / "recs"
     folder.mkdir()
     for stem, text in files.items():
@@ -84,8 +121,9 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.Capture
     _assert_one_line_error(capsys, main(["--records", str(folder)]), str(folder), *needles)
 
 
-def test_missing_folder_no_records_and_bad_options(tmp_path: Path, upstream_results_dir: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_folder_no_records_and_bad_options(
+    tmp_path: Path, upstream_results_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     _assert_one_line_error(capsys, main(["--records", str(tmp_path / "gone")]), "does not exist")
     _assert_one_line_error(capsys, main([]), "no records given", "--records DIR")
     _assert_one_line_error(capsys, main(["--name", "x"]), "--name needs a matching --records")
