@@ -157,7 +157,7 @@ class Agent:
             rules_fired=sorted(set(fired)),
             rules_changed_verdict=sorted(set(changed)),
             attempts=self._attempts(direct, episode),
-            **({"expert_features": feats} if noted else {}),
+            **({"features": feats} if noted else {}),
         )
 
     # -- helpers ------------------------------------------------------------------------
