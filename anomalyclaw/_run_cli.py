@@ -7,7 +7,6 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -29,27 +28,6 @@ COLUMNS = (
     "direct",
     "refutation",
 )
-
-
-def _config(args: argparse.Namespace) -> AgentConfig:
-    try:
-        return AgentConfig(
-            backend=args.backend,
-            model=args.model,
-            api_base=args.api_base,
-            max_in_flight=args.max_in_flight,
-            timeout_s=args.timeout,
-            retries=args.retries,
-            logprobs=not args.no_logprobs,
-            max_turns=args.max_turns,
-            alpha=args.alpha,
-            seed=args.seed,
-            max_tokens=args.max_tokens,
-        )
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = "--" + str(first["loc"][0]).replace("_", "-") if first["loc"] else "options"
-        raise InputError(f"{where}: {first['msg']}") from None
 
 
 def _rulebook(code: str, path: Path | None, store: Any, version: int | None = None) -> Rulebook:
@@ -134,9 +112,8 @@ def _score_domain(
     return domain.spec.data_source, f"v{rulebook.version}", len(items), summary
 
 
-def execute(args: argparse.Namespace, codes: list[str], console: Console) -> int:
+def execute(args: argparse.Namespace, codes: list[str], config: AgentConfig, console: Console) -> int:
     """Run every requested domain; print a summary table; 0 when every item has a score."""
-    config = _config(args)
     out = args.out or Path("out") / f"{config.backend}-{args.split}"
     store = None
     if not args.no_store:

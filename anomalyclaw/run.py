@@ -10,8 +10,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from anomalyclaw.errors import AnomalyClawError, InputError
+
+if TYPE_CHECKING:
+    from anomalyclaw.agent import AgentConfig
 
 DOMAIN_HELP = "domain code(s), e.g. D9 or D1,D3, or 'all' (D1..D12)"
 
@@ -71,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-turns", type=int, default=4, help="refutation turns, turn 1 included")
     p.add_argument("--alpha", type=float, default=0.5, help="weight of Direct in the fused score")
     p.add_argument("--max-tokens", type=int, default=1024, help="most tokens per model reply")
+    p.add_argument("--max-normals", type=int, help="fit the expert probes on at most N pool normals")
     return p
 
 
@@ -88,6 +93,33 @@ def _domains(text: str) -> list[str]:
     return codes
 
 
+def make_config(args: argparse.Namespace) -> AgentConfig:
+    """The agent's config from the options; bad values become one-line input errors."""
+    from pydantic import ValidationError
+
+    from anomalyclaw.agent import AgentConfig
+
+    try:
+        return AgentConfig(
+            backend=args.backend,
+            model=args.model,
+            api_base=args.api_base,
+            max_in_flight=args.max_in_flight,
+            timeout_s=args.timeout,
+            retries=args.retries,
+            logprobs=not args.no_logprobs,
+            max_turns=args.max_turns,
+            alpha=args.alpha,
+            seed=args.seed,
+            max_tokens=args.max_tokens,
+            max_normals=args.max_normals,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = "--" + str(first["loc"][0]).replace("_", "-") if first["loc"] else "options"
+        raise InputError(f"{where}: {first['msg']}") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code (2 on bad input, with a one-line message)."""
     args = build_parser().parse_args(argv)
@@ -95,9 +127,11 @@ def main(argv: list[str] | None = None) -> int:
 
     console = Console(stderr=True)
     try:
+        config = make_config(args)
+        codes = _domains(args.domain)
         from anomalyclaw._run_cli import execute
 
-        return execute(args, _domains(args.domain), console)
+        return execute(args, codes, config, console)
     except AnomalyClawError as exc:
         console.print(f"[red]error:[/red] {exc}")
         return exc.exit_code

@@ -3,34 +3,45 @@
 Every model call is a signature class (``anomalyclaw.agent._signatures``) and goes through one
 door (:class:`ModelCaller`); score mapping and fusion are plain Python. The offline ``policy``
 backend applies the rulebook's machine-readable conditions over :data:`POLICY_FEATURES`.
-Records go to a :class:`RecordSink` (JSON files now; the run store plugs in the same way).
+Records go to a :class:`RecordSink` (JSON files, the run store).
+
+Names are imported on first use, so a CLI can validate its options before DSPy, torch and the
+tool catalog load.
 """
 
+import importlib
 import os
+from typing import Any
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before DSPy touches LiteLLM
 
-from anomalyclaw.agent._agent import Agent, as_rulebook  # noqa: E402
-from anomalyclaw.agent._calls import CallResult, ModelCaller  # noqa: E402
-from anomalyclaw.agent._conditions import POLICY_FEATURES  # noqa: E402
-from anomalyclaw.agent._config import BACKENDS, AgentConfig  # noqa: E402
-from anomalyclaw.agent._experts import fit_experts  # noqa: E402
-from anomalyclaw.agent._runner import pick_items, run_items  # noqa: E402
-from anomalyclaw.agent._signatures import SIGNATURES  # noqa: E402
-from anomalyclaw.agent._sinks import JsonSink, RecordSink  # noqa: E402
+_WHERE = {
+    "Agent": "_agent",
+    "as_rulebook": "_agent",
+    "CallResult": "_calls",
+    "ModelCaller": "_calls",
+    "POLICY_FEATURES": "_conditions",
+    "BACKENDS": "_config",
+    "AgentConfig": "_config",
+    "fit_experts": "_experts",
+    "pick_items": "_runner",
+    "run_items": "_runner",
+    "SIGNATURES": "_signatures",
+    "JsonSink": "_sinks",
+    "RecordSink": "_sinks",
+    "StoreSink": "_store_sink",
+    "TeeSink": "_store_sink",
+}
+__all__ = sorted(_WHERE)
 
-__all__ = [
-    "BACKENDS",
-    "POLICY_FEATURES",
-    "SIGNATURES",
-    "Agent",
-    "AgentConfig",
-    "CallResult",
-    "JsonSink",
-    "ModelCaller",
-    "RecordSink",
-    "as_rulebook",
-    "fit_experts",
-    "pick_items",
-    "run_items",
-]
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'anomalyclaw.agent' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"anomalyclaw.agent.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -66,7 +66,11 @@ class Agent:
         self.config, self.domain, self.spec = config, domain, domain.spec
         self.rulebook = as_rulebook(rulebook, domain.spec.code)
         self.rulebook_text = self.rulebook.render()
-        self.experts = experts if experts is not None else fit_experts(domain, max_side=config.max_side)
+        self.experts = (
+            experts
+            if experts is not None
+            else fit_experts(domain, max_side=config.max_side, max_normals=config.max_normals)
+        )
         self.backend = backend or make_backend(
             config, spec=self.spec, rulebook=self.rulebook, experts=self.experts
         )
@@ -153,7 +157,7 @@ class Agent:
             rules_fired=sorted(set(fired)),
             rules_changed_verdict=sorted(set(changed)),
             attempts=self._attempts(direct, episode),
-            **({"expert_features": feats} if noted else {}),
+            **({"features": feats} if noted else {}),
         )
 
     # -- helpers ------------------------------------------------------------------------

@@ -42,6 +42,9 @@ class AgentConfig(BaseModel):
     retries: int = Field(default=3, ge=0, description="Retries on 429, 5xx and timeouts, with backoff.")
     logprobs: bool = Field(default=True, description="Ask for token log-probabilities (Logprob-Direct).")
     seed: int = Field(default=0, description="Seed for anything stochastic (reference choice).")
+    max_normals: int | None = Field(
+        default=None, ge=2, description="Fit the expert probes on at most this many pool normals (None: all)."
+    )
 
     @model_validator(mode="after")
     def _check_backend(self) -> AgentConfig:

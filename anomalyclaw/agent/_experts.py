@@ -20,12 +20,18 @@ def default_cache_dir() -> Path:
 
 
 def fit_experts(
-    domain: Domain, *, max_side: int = 512, cache_dir: Path | None = None, device: str = "auto"
+    domain: Domain,
+    *,
+    max_side: int = 512,
+    cache_dir: Path | None = None,
+    device: str = "auto",
+    max_normals: int | None = None,
 ) -> Any:
     """``tools.DomainExperts`` for the domain's normal pool, loaded from ``cache_dir`` when built before.
 
     The index is keyed by the pixels of the normals (``DomainExperts.load_or_fit``), so a
-    changed pool never reuses a stale index.
+    changed pool never reuses a stale index. ``max_normals`` takes the first N of the pool
+    (its order carries no label), for quick runs on a CPU.
 
     Raises:
         InputError: the domain has fewer than two normal images.
@@ -37,5 +43,6 @@ def fit_experts(
             f"domain {domain.spec.code} has {len(domain.normal_pool)} normal images; "
             f"the expert probes need at least {MIN_NORMALS}"
         )
-    normals = [load_rgb(p, max_side) for p in domain.normal_pool]
+    pool = domain.normal_pool[:max_normals] if max_normals else domain.normal_pool
+    normals = [load_rgb(p, max_side) for p in pool]
     return tools.DomainExperts.load_or_fit(normals, cache_dir or default_cache_dir(), device=device)

@@ -32,22 +32,30 @@ def env(gravel, tmp_path_factory):
     fitted probes are cached in one home for the whole module."""
     root = tmp_path_factory.mktemp("env")
     (root / "seeds").mkdir()
-    (root / "seeds" / "G1.md").write_text("# Rulebook G1 — Gravel\n\n## Rules\n\n"
-                                          "- [G1-r0001] (normal_variation) Stones differ in size, shape and "
-                                          "shade.\n")
+    (root / "seeds" / "G1.md").write_text(
+        "# Rulebook G1 — Gravel\n\n## Rules\n\n"
+        "- [G1-r0001] (normal_variation) Stones differ in size, shape and "
+        "shade.\n"
+    )
     state = {"truth": gravel.truth}
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("ANOMALYCLAW_HOME", str(root / "home"))
         mp.setenv(ENV_SEED_DIR, str(root / "seeds"))
-        mp.setattr(anomalyclaw.data, "load_domain", lambda code, **kw: gravel.model_copy(
-            update={"truth": state["truth"]}), raising=False)
+        mp.setattr(
+            anomalyclaw.data,
+            "load_domain",
+            lambda code, **kw: gravel.model_copy(update={"truth": state["truth"]}),
+            raising=False,
+        )
         yield state
 
 
 def history(url: str) -> list:
     st = Store(url)
-    out = [(v.version, v.status, v.evidence, [r.model_dump() for r in st.get_rulebook("G1", v.version).rules])
-           for v in st.list_versions("G1")]
+    out = [
+        (v.version, v.status, v.evidence, [r.model_dump() for r in st.get_rulebook("G1", v.version).rules])
+        for v in st.list_versions("G1")
+    ]
     return out + [r.model_dump(exclude={"created_at"}) for r in st.rounds("G1")]
 
 
@@ -57,8 +65,10 @@ def test_cli_runs_rounds_and_permuted_truth_gives_the_same_history(env, gravel, 
     labels = [t.label for t in gravel.truth.values()]
     perm = np.random.default_rng(1).permutation(labels)
     assert list(perm) != labels
-    env["truth"] = {k: t.model_copy(update={"label": int(y)}) for (k, t), y in zip(gravel.truth.items(), perm,
-                                                                                  strict=True)}
+    env["truth"] = {
+        k: t.model_copy(update={"label": int(y)})
+        for (k, t), y in zip(gravel.truth.items(), perm, strict=True)
+    }
     assert main([*ARGS, "--db", b]) == 0
     ha = history(a)
     assert [r["round"] for r in ha if isinstance(r, dict)] == [1, 2]

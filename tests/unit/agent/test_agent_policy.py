@@ -41,6 +41,8 @@ def test_every_item_gets_a_labelled_policy_record_without_ground_truth(baseline,
         assert rec.anomaly_score == pytest.approx(0.5 * rec.direct_score + 0.5 * rec.refutation_score)
         assert rec.schema_version == 1 and rec.data_source == "proxy" and rec.split == "test"
         assert set(rec.timings) >= {"direct", "refutation", "total"}
+        assert set(rec.model_extra["features"]) >= {"item.knn_z", "item.consensus_z", "item.n_candidates"}
+        assert set(rec.model_extra["features"]) <= set(POLICY_FEATURES)
         assert Record.from_upstream(rec.to_upstream()).to_upstream() == rec.to_upstream()
 
 
