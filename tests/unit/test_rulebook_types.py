@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from anomalyclaw.rulebook import PolicyCondition, Rule, RuleDelta, Rulebook
+from anomalyclaw.rulebook import PolicyCondition, Rule, Rulebook, RuleDelta
 
 
 def _rule(rid: str, text: str) -> Rule:
