@@ -114,13 +114,15 @@ class AgentScorer:
         return self._experts[fold]
 
     def _with_probe_features(self, rec: Record, job: tuple[int, Item]) -> Record:
-        """The record with ``item.*_z`` probe features when the agent did not store any.
+        """The record with ``item.*_z`` probe features when the agent stored none (older agents; the
+        policy now writes them as ``expert_features`` itself).
 
         Signals read features from records; the probes' calibrated z-scores are public outputs of
         ``tools.DomainExperts`` and already memoised for this query's pixels, so adding them here
         costs nothing (the same numbers the policy measured, named as in ``POLICY_FEATURES``).
         """
-        if (rec.model_extra or {}).get("features"):
+        extra = rec.model_extra or {}
+        if extra.get("features") or extra.get("expert_features"):
             return rec
         from anomalyclaw.images import load_rgb
 

@@ -41,7 +41,8 @@ def test_records_are_label_free_and_a_second_rulebook_reuses_the_probes(scorer):
     second = scorer.score(Rulebook(domain="G1", rules=[rule]))
     assert n_first > 0 and len(calls) == n_first  # no probe pass for the second rulebook
     assert all(r.label is None for r in first.pool + first.normals)
-    assert all("item.consensus_z" in r.model_extra["features"] for r in first.pool + first.normals)
+    assert all("item.consensus_z" in (r.model_extra.get("expert_features") or r.model_extra["features"])
+               for r in first.pool + first.normals)
     assert {r.item_id for r in second.pool} == {i.item_id for i in scorer.pool}
     fired = [r for r in second.pool + second.normals if "G1-r0001" in r.model_extra.get("rules_fired", [])]
     assert fired and any(a.refutation_score != b.refutation_score
