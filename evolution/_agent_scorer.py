@@ -58,6 +58,20 @@ class MemoExperts:
         return out
 
 
+Z_AT_1PCT = 2.326  # the normals' 1 % patch-heat level read as a one-sided z
+
+
+def _box_z(scores: Any, box: Sequence[float]) -> float:
+    """Peak heat inside a normalised box, in σ of the normals' patch heat."""
+    heat = np.asarray(scores.heatmap_array(), dtype=float)
+    g_h, g_w = heat.shape
+    x0, y0, x1, y1 = (float(v) for v in box)
+    rows = slice(int(y0 * g_h), max(int(y0 * g_h) + 1, int(np.ceil(y1 * g_h))))
+    cols = slice(int(x0 * g_w), max(int(x0 * g_w) + 1, int(np.ceil(x1 * g_w))))
+    sigma = max(scores.heat_threshold - scores.heat_median, 1e-9) / Z_AT_1PCT
+    return float((heat[rows, cols].max() - scores.heat_median) / sigma)
+
+
 def _unlabeled(domain: Domain) -> Domain:
     """The domain with its label table emptied: nothing downstream can read a label."""
     return domain.model_copy(update={"truth": {}})
@@ -114,13 +128,20 @@ class AgentScorer:
         return self._experts[fold]
 
     def _with_probe_features(self, rec: Record, job: tuple[int, Item]) -> Record:
-        """The record with ``item.*_z`` probe features when the agent did not store any.
+        """The record with the probe features signals read, where the agent stored none.
 
-        Signals read features from records; the probes' calibrated z-scores are public outputs of
-        ``tools.DomainExperts`` and already memoised for this query's pixels, so adding them here
-        costs nothing (the same numbers the policy measured, named as in ``POLICY_FEATURES``).
+        Item features (``item.*_z``): the agent's policy writes them as ``expert_features``; older
+        records get them here. Candidate features (``candidate.z``): the policy measures them but
+        does not write them into the record, so each candidate's box is read on the probes' heat
+        map — peak heat in the box, in σ of the normals' patch heat (the 1 % level reads 2.326),
+        as ``POLICY_FEATURES`` defines it. Both come from ``tools.DomainExperts`` outputs that are
+        already memoised for this query's pixels: no extra probe pass, and no label anywhere.
         """
-        if (rec.model_extra or {}).get("features"):
+        extra = rec.model_extra or {}
+        cands = [c for c in extra.get("candidates") or [] if isinstance(c, dict)]
+        need_item = not (extra.get("features") or extra.get("expert_features"))
+        need_cand = any(c.get("box") and not c.get("features") for c in cands)
+        if not (need_item or need_cand):
             return rec
         from anomalyclaw.images import load_rgb
 
@@ -128,9 +149,14 @@ class AgentScorer:
             scores = self.experts(job[0]).score(load_rgb(job[1].query_path, self.config.max_side))
         except AnomalyClawError:  # an unreadable image already made an error record
             return rec
-        feats = {f"item.{k}_z": float(p.z) for k, p in scores.probes.items()}
-        feats["item.consensus_z"] = float(scores.consensus_z)
-        return rec.model_copy(update={"features": feats})
+        update: dict[str, Any] = {}
+        if need_item:
+            feats = {f"item.{k}_z": float(p.z) for k, p in scores.probes.items()}
+            update["features"] = {**feats, "item.consensus_z": float(scores.consensus_z)}
+        if need_cand:
+            update["candidates"] = [{**c, "features": {"candidate.z": _box_z(scores, c["box"])}}
+                                    if c.get("box") and not c.get("features") else c for c in cands]
+        return rec.model_copy(update=update)
 
     def _run(self, rulebook: Rulebook, jobs: list[tuple[int, Item]]) -> list[Record]:
         from anomalyclaw.agent import Agent

@@ -16,7 +16,8 @@ still yields signals instead of an error. Keys read (aliases in brackets):
 - ``features``: numbers the policy measured for this candidate (``candidate.*``) or item (``item.*``).
 
 Per record, ``rules_fired`` / ``rules_changed_verdict`` (extra fields) name the rule ids the
-policy applied and those that changed a verdict.
+policy applied and those that changed a verdict; ``expert_features`` (or ``features``) hold the
+``item.*`` numbers the policy measured.
 """
 
 from __future__ import annotations
@@ -194,7 +195,8 @@ def read_trace(record: Record) -> Trace:
                 cand_feats = {k: v for k, v in t.features.items() if not k.startswith("item.")}
                 candidates.setdefault(t.candidate, {}).update(cand_feats)
     extra = record.model_extra or {}
-    item_features.update({k: v for k, v in _numbers(extra.get("features")).items() if k.startswith("item.")})
+    for key in ("expert_features", "features"):
+        item_features.update({k: v for k, v in _numbers(extra.get(key)).items() if k.startswith("item.")})
     item_features.update({k: v for k, v in _score_features(record).items() if k not in item_features})
     return Trace(
         item_id=record.item_id,

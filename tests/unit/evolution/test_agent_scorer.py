@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import pytest
 from evo_domain import build
 
@@ -41,12 +44,25 @@ def test_records_are_label_free_and_a_second_rulebook_reuses_the_probes(scorer):
     second = scorer.score(Rulebook(domain="G1", rules=[rule]))
     assert n_first > 0 and len(calls) == n_first  # no probe pass for the second rulebook
     assert all(r.label is None for r in first.pool + first.normals)
-    assert all("item.consensus_z" in r.model_extra["features"] for r in first.pool + first.normals)
+    assert all("item.consensus_z" in (r.model_extra.get("expert_features") or r.model_extra["features"])
+               for r in first.pool + first.normals)
     assert {r.item_id for r in second.pool} == {i.item_id for i in scorer.pool}
     fired = [r for r in second.pool + second.normals if "G1-r0001" in r.model_extra.get("rules_fired", [])]
     assert fired and any(a.refutation_score != b.refutation_score
                          for a, b in zip(first.pool, second.pool, strict=True))
     assert isinstance(scorer.experts(0), MemoExperts)
+
+
+def test_candidate_z_read_from_the_heatmap_matches_what_the_policy_measured(scorer):
+    """The policy names candidates 'unusual patch texture (heat z 2.6)'; the z we read on the box
+    must agree (the box can only add cells, so ours is never lower)."""
+    diffs = []
+    for rec in scorer.score(Rulebook(domain="G1")).pool:
+        for c in rec.model_extra.get("candidates", []):
+            m = re.search(r"heat z (-?[0-9.]+)", c["name"])
+            if m:
+                diffs.append(c["features"]["candidate.z"] - float(m.group(1)))
+    assert diffs and min(diffs) >= -0.051 and float(np.median(np.abs(diffs))) <= 0.05
 
 
 def test_paired_domains_and_tiny_pools_are_refused(tmp_path):

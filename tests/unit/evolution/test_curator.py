@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import zlib
-
 import numpy as np
 import pytest
+from evo_fakes import BagOfWords
 
 from anomalyclaw.rulebook import PolicyCondition, Provenance, Rule, Rulebook, RuleDelta
 from evolution.curator import Curator, MiniLMEmbedder
 from evolution.reflector import Proposal
 from evolution.signals import RuleUsage
-
-
-class BagOfWords:
-    """A deterministic stand-in embedder: hashed word counts, L2-normalised."""
-
-    def encode(self, texts):
-        out = np.zeros((len(texts), 256), dtype=np.float32)
-        for i, t in enumerate(texts):
-            for w in t.lower().replace(".", "").split():
-                out[i, zlib.crc32(w.encode()) % 256] += 1
-        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
 
 
 def rule(i: int, text: str, kind="normal_variation", cond=None, rnd=1) -> Rule:

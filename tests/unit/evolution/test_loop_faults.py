@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_loop import SynthScorer, evolver, history, store_at
+from evo_store import SynthScorer, evolver, history, store_at
 
 from db import Store
 
@@ -18,7 +18,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 CHILD = """
 import sys
-from test_loop import SynthScorer, evolver
+from evo_store import SynthScorer, evolver
 from db import Store
 evolver(Store(sys.argv[1]), SynthScorer(), rounds=2).run()
 print("done")

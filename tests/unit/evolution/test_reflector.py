@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import os
 
 import dspy
 import pytest
-from dspy.lm15 import Message, Response, TextPart, Usage, response_to_events
+from evo_fakes import FakeEngine, chat
 from evo_synth import World, score
 
 from anomalyclaw.rulebook import PolicyCondition, Rule, Rulebook, RuleDelta
@@ -17,30 +16,6 @@ from evolution.signals import collect
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 SEED = Rulebook(domain="D9", rules=[Rule(rule_id="D9-r0001", text="Skull edges are bright.", kind="seed",
                                          scope="D9")])
-
-
-class FakeEngine:
-    """A dspy engine answering canned text (thread-safe enough: one answer list, read in order)."""
-
-    def __init__(self, *texts: str) -> None:
-        self.texts = list(texts)
-        self.requests = []
-
-    def complete(self, request):
-        self.requests.append(request)
-        text = self.texts.pop(0) if self.texts else "no more answers"
-        return Response(id=None, model="fake", message=Message.assistant([TextPart(text)]),
-                        finish_reason="stop", usage=Usage(input_tokens=1, output_tokens=1, total_tokens=2))
-
-    def stream(self, request):
-        return response_to_events(self.complete(request))
-
-    def close(self):
-        pass
-
-
-def chat(proposals) -> str:
-    return f"[[ ## proposals ## ]]\n{json.dumps(proposals)}\n\n[[ ## completed ## ]]"
 
 
 @pytest.fixture(scope="module")
