@@ -45,6 +45,9 @@ def execute(args: argparse.Namespace, console: Console) -> int:
             progress=lambda msg: bar.update(task, description=f"{code}: {msg}", completed=0, total=None),
             item_progress=lambda done, total: bar.update(task, completed=done, total=total))
     console.print(_table(code, rounds, args.dry_run))
+    for r in rounds:
+        if r.warning:
+            console.print(f"[yellow]round {r.round}: {r.warning}[/]")
     if not getattr(args, "no_wandb", False):
         from anomalyclaw._evolve_tracking import log_evolution
 

@@ -28,7 +28,7 @@ from anomalyclaw.errors import AnomalyClawError
 from anomalyclaw.record import Record
 from anomalyclaw.rulebook import Rulebook
 from evolution._errors import EvolutionError
-from evolution._scoring import Scored, held_out_normals, pool_items
+from evolution._scoring import Scored, assign_folds, held_out_normals, pool_items
 
 
 class MemoExperts:
@@ -107,7 +107,7 @@ class AgentScorer:
                                  f"at least {2 * folds}", hint="use --folds 2 or a larger normal pool")
         self.domain, self.config, self.workers, self.progress = dom, config, workers, progress
         self.pool = pool_items(dom, splits=splits, budget=budget)
-        fold_of = {p: i % folds for i, p in enumerate(pool_paths)}
+        fold_of = assign_folds(dom, folds)
         self.fold_domains = [dom.model_copy(update={"normal_pool": tuple(p for p in pool_paths
                                                                          if fold_of[p] != f)})
                              for f in range(folds)]

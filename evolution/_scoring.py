@@ -64,6 +64,26 @@ def _categories(domain: Domain) -> dict[Path, str | None]:
     return {p: (seen[p].most_common(1)[0][0] if seen.get(p) else None) for p in domain.normal_pool}
 
 
+def assign_folds(domain: Domain, folds: int) -> dict[Path, int]:
+    """Normal-pool image → fold, dealt round-robin *within each category*.
+
+    Why: proxy and real pools are often listed category by category or round-robin over
+    categories; dealing the whole list round-robin can put one category in one fold, and probes
+    fitted without it then call every image of that category anomalous. Stratified folds give
+    every fold's probes every category.
+    """
+    cats = _categories(domain)
+    seen: Counter = Counter()
+    offset: dict[str, int] = {}
+    out: dict[Path, int] = {}
+    for p in domain.normal_pool:
+        key = str(cats[p])
+        offset.setdefault(key, len(offset))  # categories start on different folds: small ones spread
+        out[p] = (seen[key] + offset[key]) % folds
+        seen[key] += 1
+    return out
+
+
 def held_out_normals(domain: Domain, *, n_refs: int | None = None, seed: int = 0,
                      budget: int | None = None, groups: Mapping[Path, int] | None = None) -> tuple[Item, ...]:
     """Queries made from the normal pool, each with references drawn from the *other* pool images.

@@ -69,6 +69,7 @@ class RoundSummary(BaseModel):
     kept: int = Field(default=0, description="Proposals that survived curation (went into the candidate).")
     deltas: list[str] = Field(default_factory=list, description="'op rule_id' of the candidate's deltas.")
     acceptance: AcceptanceResult | None = None
+    warning: str | None = Field(default=None, description="Something about the round that looks wrong.")
     seconds: float = Field(default=0.0, description="Wall-clock seconds of the round.")
     cpu_seconds: float = Field(default=0.0, description="CPU seconds of this process (all its threads).")
 
@@ -191,6 +192,10 @@ class Evolver:
         if not result.accepted:
             self._rejected += deltas
         summary.acceptance, summary.status = result, ("accepted" if result.accepted else "rejected")
+        if result.proxy_before < 0.45:  # E[proxy] >= 0.5 for any detector no worse than chance
+            summary.warning = (f"proxy {result.proxy_before:.3f} < 0.5: held-out normals score above the "
+                               "unlabeled pool, so they are not processed like pool items (folds, refs)")
+            self.say(summary.warning)
         if not self.cfg.dry_run:
             evidence = _evidence(proposals, result, signals.summary(), cur)
             version = self._commit(n, current, deltas, result, evidence, cand, lock)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from anomalyclaw.data import Domain, DomainSpec, GroundTruth, Item
-from evolution._scoring import held_out_normals, pool_items
+from evolution._scoring import assign_folds, held_out_normals, pool_items
 
 
 def domain(n_pool=12, paired=False) -> Domain:
@@ -56,3 +56,16 @@ def test_fold_groups_keep_references_outside_the_fold():
 @pytest.mark.parametrize("paired,n_pool", [(True, 12), (False, 2)])
 def test_no_normals_for_paired_domains_or_tiny_pools(paired, n_pool):
     assert held_out_normals(domain(n_pool=n_pool, paired=paired)) == ()
+
+
+def test_folds_are_stratified_by_category_even_when_the_pool_alternates_categories():
+    """A pool listed round-robin over 2 categories with 2 folds: plain round-robin folds would hold
+    one category each (probes fitted without it flag all of it); stratified folds hold both."""
+    d = domain(n_pool=12)
+    folds = assign_folds(d, 2)
+    cat_of = {p: int(p.stem[1:]) % 2 for p in d.normal_pool}
+    for f in (0, 1):
+        members = [p for p, g in folds.items() if g == f]
+        assert {cat_of[p] for p in members} == {0, 1} and len(members) == 6
+    naive = {p: i % 2 for i, p in enumerate(d.normal_pool)}
+    assert any(len({cat_of[p] for p, g in naive.items() if g == f}) == 1 for f in (0, 1))
