@@ -183,3 +183,45 @@ class LockRow(Base):
     pid_start: Mapped[str | None] = mapped_column(String(32))
     acquired_at: Mapped[datetime] = mapped_column()
     heartbeat_at: Mapped[datetime] = mapped_column()
+
+
+class UserDomainRow(Base):
+    """A domain a user registered from their own images (``python -m anomalyclaw.domain add``).
+
+    ``spec`` is the DomainSpec as JSON; ``items`` the items with their split and absolute paths;
+    ``truth`` the labels the source gave (may be empty); ``normals`` the reference pool;
+    ``report`` what the input checks found and did (conversions, downscaling), shown by ``domain show``.
+    """
+
+    __tablename__ = "user_domains"
+    name: Mapped[str] = mapped_column(ForeignKey("domains.code"), primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    layout: Mapped[str] = mapped_column(String(16))
+    split_seed: Mapped[int | None] = mapped_column(Integer)
+    spec: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    items: Mapped[list[Any]] = mapped_column(default=list)
+    truth: Mapped[list[Any]] = mapped_column(default=list)
+    normals: Mapped[list[Any]] = mapped_column(default=list)
+    report: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OperatingPointRow(Base):
+    """A label-free decision threshold for one rulebook version and one model, at a target FPR.
+
+    Set from normal images only; applied to fused scores at the end, never baked into them.
+    """
+
+    __tablename__ = "operating_points"
+    __table_args__ = (UniqueConstraint("domain", "version", "backend", "model", "fpr"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    domain: Mapped[str] = mapped_column(ForeignKey("domains.code"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    backend: Mapped[str] = mapped_column(String(64))
+    model: Mapped[str] = mapped_column(String(200))
+    fpr: Mapped[float] = mapped_column(Float)
+    threshold: Mapped[float] = mapped_column(Float)
+    method: Mapped[str] = mapped_column(String(32))
+    n_normals: Mapped[int] = mapped_column(Integer)
+    evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
