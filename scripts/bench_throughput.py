@@ -5,6 +5,10 @@ Each item runs the real path: Direct call, turn-1 proposal with one candidate, o
 scored by ``run_items`` with N in flight; items/s at N is compared with N × items/s at 1
 (scaling efficiency; the issue asks for ≥ 0.8 up to 16).
 
+The server runs in its own process by default, as a real model server does; ``--server thread``
+runs it inside the client process, where its request handling competes with the client for the
+GIL (that setting measures the fake server, not the agent).
+
     python scripts/bench_throughput.py --latency 0.2 --levels 1 2 4 8 16 --out out/bench_throughput.json
 """
 
@@ -12,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing as mp
 import tempfile
 import time
 from pathlib import Path
@@ -75,10 +80,54 @@ def _script(decoded):
     return {"image_label": "normal", "confidence": 0.7}
 
 
-def measure(levels: list[int], latency: float, rounds: int, console: Console) -> list[dict]:
+_SERVED = None  # a shared request counter, set in the server process
+
+
+def _counted_script(decoded):
+    with _SERVED.get_lock():
+        _SERVED.value += 1
+    return _script(decoded)
+
+
+def _serve(latency: float, served, ready) -> None:
+    global _SERVED
+    _SERVED = served
+    fake = FakeOpenAI(script=_counted_script, delay_s=latency).start()
+    ready.send(fake.base_url)
+    ready.recv()  # blocks until the parent says stop
+    fake.stop()
+
+
+class _ServerProcess:
+    """The fake server in a child process; ``requests`` counts the requests it answered."""
+
+    def __init__(self, latency: float) -> None:
+        ctx = mp.get_context("fork")
+        self._served = ctx.Value("i", 0)
+        self._conn, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_serve, args=(latency, self._served, child), daemon=True)
+
+    def __enter__(self) -> _ServerProcess:
+        self._proc.start()
+        self.base_url = self._conn.recv()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._conn.send("stop")
+        self._proc.join(5)
+
+    @property
+    def requests(self) -> int:
+        return self._served.value
+
+
+def measure(levels: list[int], latency: float, rounds: int, console: Console,
+            server: str = "process") -> list[dict]:
     """items/s at each in-flight level (each level scores ``rounds × level`` items, at least 8)."""
     rows = []
-    with tempfile.TemporaryDirectory() as tmp, FakeOpenAI(script=_script, delay_s=latency) as fake:
+    serving = (_ServerProcess(latency) if server == "process"
+               else FakeOpenAI(script=_script, delay_s=latency))
+    with tempfile.TemporaryDirectory() as tmp, serving as fake:
         root = Path(tmp)
         domain = _domain(root, max(rounds * max(levels), 8))
         experts = fit_experts(domain, cache_dir=root / "experts", device="cpu")
@@ -123,12 +172,15 @@ def main() -> None:
     p.add_argument("--latency", type=float, default=0.2, help="seconds per fake model request")
     p.add_argument("--levels", type=int, nargs="+", default=[1, 2, 4, 8, 16], help="in-flight levels")
     p.add_argument("--rounds", type=int, default=4, help="items per level = rounds × level")
+    p.add_argument("--server", choices=("process", "thread"), default="process",
+                   help="run the fake server in its own process (like a real server) or in this one")
     p.add_argument("--out", type=Path, help="write the rows as JSON here")
     args = p.parse_args()
     console = Console()
-    rows = measure(args.levels, args.latency, args.rounds, console)
+    rows = measure(args.levels, args.latency, args.rounds, console, args.server)
     table = Table(
-        title=f"agent throughput vs in-flight requests (fake server, {args.latency * 1000:.0f} ms/request)"
+        title=f"agent throughput vs in-flight requests (fake server in a {args.server}, "
+        f"{args.latency * 1000:.0f} ms/request)"
     )
     for col in ("in flight", "items", "requests", "seconds", "items/s", "efficiency"):
         table.add_column(col, justify="right")
@@ -148,7 +200,8 @@ def main() -> None:
     )
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps({"latency_s": args.latency, "rows": rows}, indent=1))
+        payload = {"latency_s": args.latency, "server": args.server, "rows": rows}
+        args.out.write_text(json.dumps(payload, indent=1))
 
 
 if __name__ == "__main__":
