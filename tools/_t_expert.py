@@ -85,7 +85,7 @@ def anomaly_vfm_score(ctx: ToolContext, a: NoArgs) -> Finding:
     facts = (
         f"Frozen-backbone probes ({ctx.calibration_note()}; kNN bank: {bank}) — "
         + "; ".join(_probe_line(s.probes[n]) for n in names)
-        + f". Mean z over all probes {s.consensus_z:+.1f}."
+        + f". Consensus z of the patch probes {s.consensus_z:+.1f}."
     )
     knn, glob = s.probes["knn"].z, s.probes["global"].z
     if knn > 3 and glob <= 1.5:

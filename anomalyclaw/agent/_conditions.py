@@ -26,7 +26,7 @@ POLICY_FEATURES: Mapping[str, str] = {
     "item.pca_z": "PCA-subspace residual probe, z.",
     "item.gauss_z": "Gaussian / Mahalanobis probe, z.",
     "item.global_z": "Whole-image embedding distance probe, z.",
-    "item.consensus_z": "Mean z over the probes.",
+    "item.consensus_z": "Mean z of the patch probes (kNN alone for a change pair).",
     "item.n_candidates": "How many candidates the episode proposed.",
     "item.direct_score": "Direct branch score.",
     "item.refutation_score": "Refutation branch score.",

@@ -115,3 +115,12 @@ def test_coreset_bank_keeps_the_defect_visible(normals, defect, shifted):
     assert small.state["bank"].shape[0] == 1000
     assert set(np.unique(small.state["owner"])) == set(range(len(normals)))  # every normal contributes
     assert small.score(defect).probes["knn"].z > 3 > small.score(shifted).probes["knn"].z
+
+
+def test_consensus_of_a_change_pair_is_the_reference_probe_alone(experts, defect, base):
+    """Against its own 'before' image only kNN compares the pair; scene probes stay out of it."""
+    pair = experts.score(defect, references=[base])
+    alone = experts.score(defect)
+    assert pair.consensus_z == pytest.approx(pair.probes["knn"].z)
+    assert alone.consensus_z == pytest.approx(np.mean([alone.probes[k].z for k in ("knn", "pca", "gauss")]))
+    assert alone.consensus_z != pytest.approx(alone.probes["knn"].z)
