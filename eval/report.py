@@ -20,6 +20,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -53,12 +54,12 @@ def _images(code: str, data_source: str | None) -> dict[str, Path]:
     return {i.item_id: Path(i.query_path) for i in dom.items}
 
 
-def _gallery(store: object, code: str, run_id: str, *, images: bool, max_items: int | None) -> str:
+def _gallery(store: Any, code: str, run_id: str, *, images: bool, max_items: int | None) -> str:
     """The gallery section for ``run_id`` ('newest': the domain's newest test run with records)."""
     from eval._gallery_data import build_gallery
     from eval._gallery_html import gallery_section
 
-    runs = [r for r in store.runs(code) if r.n_records > 0]  # type: ignore[attr-defined]
+    runs = [r for r in store.runs(code) if r.n_records > 0]
     if run_id == "newest":
         tests = [r for r in runs if r.split == "test" and r.config.get("purpose", "eval") != "evolve"]
         if not tests:
