@@ -2,12 +2,16 @@
 
 Rule-level diffs, AUROC with each version (from stored test runs, when labels exist), score
 distributions, acceptance evidence per version and the items where the first and last version
-disagree most, with their query images. A W&B Report (wandb-workspaces) needs a W&B server, so it
-is only attempted online; offline the command says so in one line.
+disagree most, with their query images. ``--gallery [RUN_ID]`` appends a run's evidence cards
+(query, references, probe heatmap on the domain's colour scale, the refutation trail, both branch
+scores and the decision), sorted by fused score; without an id, the domain's newest test run.
+A W&B Report (wandb-workspaces) needs a W&B server, so it is only attempted online; offline the
+command says so in one line.
 
 Example::
 
     python -m eval.report --domain D9 --versions 0 3 --out out/report
+    python -m eval.report --domain D9 --gallery            # + the newest test run's gallery
 """
 
 from __future__ import annotations
@@ -16,10 +20,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
-from anomalyclaw.errors import AnomalyClawError
+from anomalyclaw.errors import AnomalyClawError, InputError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "$ANOMALYCLAW_HOME/anomalyclaw.db)")
     p.add_argument("--top", type=int, default=6, help="how many most-disagreeing items to show")
     p.add_argument("--no-images", action="store_true", help="do not load the domain to embed query images")
+    p.add_argument("--gallery", nargs="?", const="newest", metavar="RUN_ID",
+                   help="append this run's evidence cards (no id: the domain's newest test run)")
+    p.add_argument("--gallery-max", type=int, help="cards for the N highest-scoring items only (all: None)")
     return p
 
 
@@ -46,20 +54,49 @@ def _images(code: str, data_source: str | None) -> dict[str, Path]:
     return {i.item_id: Path(i.query_path) for i in dom.items}
 
 
+def _gallery(store: Any, code: str, run_id: str, *, images: bool, max_items: int | None) -> str:
+    """The gallery section for ``run_id`` ('newest': the domain's newest test run with records)."""
+    from eval._gallery_data import build_gallery
+    from eval._gallery_html import gallery_section
+
+    runs = [r for r in store.runs(code) if r.n_records > 0]
+    if run_id == "newest":
+        tests = [r for r in runs if r.split == "test" and r.config.get("purpose", "eval") != "evolve"]
+        if not tests:
+            raise InputError(f"{code}: no stored test run to show in the gallery",
+                             hint=f"python -m anomalyclaw.run --domain {code} --split test")
+        run_id = tests[0].run_id
+    elif run_id not in {r.run_id for r in runs}:
+        recent = ", ".join(r.run_id for r in runs[:5]) or "none"
+        raise InputError(f"{code}: no run {run_id!r} with records; recent runs of {code}: {recent}")
+    return gallery_section(build_gallery(store, run_id, images=images, heat=images, max_items=max_items))
+
+
 def write_report(code: str, versions: Sequence[int] | None, out: Path, *, db_url: str | None = None,
-                 top: int = 6, images: bool = True) -> Path:
-    """Gather, render and write the report; returns the HTML path."""
+                 top: int = 6, images: bool = True, gallery: str | None = None,
+                 gallery_max: int | None = None) -> Path:
+    """Gather, render and write the report; returns the HTML path.
+
+    Args:
+        gallery: a run id, or 'newest', to append that run's evidence cards; None: no gallery.
+        gallery_max: cards for the highest-scoring N items only.
+    """
     from db import Store
     from eval._report_data import gather
     from eval._report_html import render_html
 
-    data = gather(Store(db_url), code, list(versions) if versions else None, top=top)
+    store = Store(db_url)
+    data = gather(store, code, list(versions) if versions else None, top=top)
     source = next((v.data_source for v in data.versions if v.data_source), None)
     pics = _images(code, source) if images and data.disagreements else {}
     out.mkdir(parents=True, exist_ok=True)
     tag = "-".join(f"v{v.version}" for v in data.versions) if len(data.versions) <= 6 else "all"
     path = out / f"report-{code}-{tag}.html"
-    path.write_text(render_html(data, pics), encoding="utf-8")
+    html = render_html(data, pics)
+    if gallery is not None:
+        section = _gallery(store, code, gallery, images=images, max_items=gallery_max)
+        html = html.replace("</body>", section + "\n</body>", 1)
+    path.write_text(html, encoding="utf-8")
     return path
 
 
@@ -69,7 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console(stderr=True)
     try:
         path = write_report(args.domain.strip().upper(), args.versions, args.out, db_url=args.db,
-                            top=args.top, images=not args.no_images)
+                            top=args.top, images=not args.no_images, gallery=args.gallery,
+                            gallery_max=args.gallery_max)
     except AnomalyClawError as exc:
         console.print(f"[red]error:[/red] {exc}")
         return exc.exit_code

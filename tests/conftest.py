@@ -6,7 +6,7 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -73,3 +73,40 @@ def make_record() -> Callable[..., dict[str, Any]]:
 def _no_wandb_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     """Commands log to W&B by default; tests opt in (tests/unit/eval/test_eval_tracking.py)."""
     monkeypatch.setenv("WANDB_MODE", "disabled")
+
+
+class PolicyRun(NamedTuple):
+    """A real small run in a temporary home: ``python -m anomalyclaw.run`` (policy backend, proxy D9)."""
+
+    home: Path
+    db_url: str
+    run_id: str
+
+
+@pytest.fixture(scope="session")
+def policy_run(tmp_path_factory: pytest.TempPathFactory) -> PolicyRun:
+    """Six proxy D9 test items scored by the policy backend into a temporary SQLite store.
+
+    The proxy images are copied from the shared cache (``~/.anomalyclaw/cache``, read only) when
+    it holds them, else generated; expert indexes are fitted into the temporary home. Tests that
+    load the domain again must set ``ANOMALYCLAW_HOME`` to ``home``.
+    """
+    import shutil
+
+    from anomalyclaw.data.proxy import proxy_dir
+    from anomalyclaw.run import main
+    from db import Store
+
+    root = tmp_path_factory.mktemp("policy-run")
+    home, url = root / "home", f"sqlite:///{root / 'runs.db'}"
+    shared = proxy_dir("D9", 0, Path.home() / ".anomalyclaw" / "cache")
+    if (shared / "manifest.json").is_file():
+        shutil.copytree(shared, proxy_dir("D9", 0, home / "cache"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ANOMALYCLAW_HOME", str(home))
+        mp.setenv("WANDB_MODE", "disabled")
+        code = main(["--domain", "D9", "--data", "proxy", "--max-normals", "8", "--split", "test",
+                     "--backend", "policy", "--limit", "6", "--out", str(root / "out"), "--db", url])
+    assert code == 0
+    (run,) = Store(url).runs("D9")
+    return PolicyRun(home, url, run.run_id)
