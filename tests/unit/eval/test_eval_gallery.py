@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from html.parser import HTMLParser
 
 import numpy as np
 import pytest
+from html_probe import HtmlProbe, parse_html
 from PIL import Image
 
 import eval.report
@@ -19,23 +19,6 @@ from eval._gallery_html import gallery_page, gallery_section
 pytestmark = pytest.mark.slow  # one real run per session (policy_run)
 
 
-class _Parse(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict]] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_data(self, data):
-        self.text.append(data)
-
-
-def _parse(html: str) -> _Parse:
-    p = _Parse()
-    p.feed(html)
-    return p
 
 
 @pytest.fixture
@@ -44,7 +27,7 @@ def home(policy_run, monkeypatch):
     return policy_run
 
 
-def _card_ids(p: _Parse) -> list[str]:
+def _card_ids(p: HtmlProbe) -> list[str]:
     return [a["id"].removeprefix("card-") for t, a in p.tags
             if t == "div" and a.get("id", "").startswith("card-")]
 
@@ -53,7 +36,7 @@ def test_gallery_is_sorted_by_fused_score_with_pictures_and_no_external_resource
     store = Store(home.db_url)
     recs = store.records(home.run_id)
     g = build_gallery(store, home.run_id)
-    p = _parse(gallery_page(g))
+    p = parse_html(gallery_page(g))
     want = [r.item_id for r in sorted(recs, key=lambda r: -r.anomaly_score)]
     assert _card_ids(p) == want
     imgs = [a["src"] for t, a in p.tags if t == "img"]
@@ -77,7 +60,7 @@ def test_decision_badges_follow_the_records(home, tmp_path):
         r.threshold, r.decision = 0.5, "anomalous" if r.anomaly_score >= 0.5 else "normal"
     store.add_records(rid, recs)
     html = gallery_section(build_gallery(store, rid, images=False))
-    p = _parse(html)
+    p = parse_html(html)
     badges = [a["class"].split()[-1] for t, a in p.tags if t == "span" and "badge" in a.get("class", "")
               and "b-label" not in a["class"]]
     want = ["b-anomalous" if r.anomaly_score >= 0.5 else "b-normal"
@@ -91,7 +74,7 @@ def test_report_with_gallery_and_a_bad_run_id(home, tmp_path, capsys):
     out = tmp_path / "rep"
     assert eval.report.main(["--domain", "D9", "--db", home.db_url, "--out", str(out), "--gallery"]) == 0
     (path,) = out.glob("report-D9-*.html")
-    p = _parse(path.read_text())
+    p = parse_html(path.read_text())
     assert _card_ids(p)[:1] and len(_card_ids(p)) == 6 and "Run gallery" in " ".join(p.text)
     assert eval.report.main(["--domain", "D9", "--db", home.db_url, "--out", str(out),
                              "--gallery", "D9-nope", "--gallery-max", "2"]) == 2
@@ -100,7 +83,7 @@ def test_report_with_gallery_and_a_bad_run_id(home, tmp_path, capsys):
     capsys.readouterr()
     assert eval.report.main(["--domain", "D9", "--db", home.db_url, "--out", str(out),
                              "--gallery", home.run_id, "--gallery-max", "2"]) == 0
-    assert len(_card_ids(_parse(path.read_text()))) == 2
+    assert len(_card_ids(parse_html(path.read_text()))) == 2
 
 
 @pytest.mark.skipif(not (shutil.which("chromium") or shutil.which("chromium-browser")), reason="no Chromium")

@@ -5,29 +5,16 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from html.parser import HTMLParser
 
 import numpy as np
 import pytest
+from html_probe import parse_html
 from PIL import Image
 
 import eval.report
 from anomalyclaw.record import Record
 from anomalyclaw.rulebook import Rule, RuleDelta
 from db import Store
-
-
-class _Collect(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict]] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_data(self, data):
-        self.text.append(data)
 
 
 @pytest.fixture
@@ -61,8 +48,7 @@ def report(tmp_path, monkeypatch):
 def test_report_is_self_contained_and_shows_diff_auroc_and_images(report):
     path, v1 = report
     html = path.read_text()
-    p = _Collect()
-    p.feed(html)
+    p = parse_html(html)
     text = " ".join(p.text)
     assert "D9-r9001" in text and "add" in text and f"v0 → v{v1}" in text
     assert "0.68" in text  # acceptance evidence
