@@ -29,10 +29,11 @@ def _table(code: str, rounds: list[RoundSummary], dry_run: bool) -> Table:
 
 def execute(args: argparse.Namespace, console: Console) -> int:
     """Run the rounds with a live status line and progress bar; print the round table."""
-    from anomalyclaw.agent import AgentConfig
+    from anomalyclaw.agent import AgentConfig, default_call_cache_dir
 
     config = AgentConfig(backend=args.backend, model=args.model, api_base=args.api_base,
-                         max_in_flight=args.max_in_flight, seed=args.seed)
+                         max_in_flight=args.max_in_flight, seed=args.seed,
+                         call_cache=None if getattr(args, "no_cache", False) else default_call_cache_dir())
     code = args.domain.strip().upper()
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as bar:

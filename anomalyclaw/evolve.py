@@ -44,6 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-in-flight", type=int, default=1, help="items scored concurrently")
     p.add_argument("--no-wandb", action="store_true",
                    help="do not log to W&B (default: log; offline unless W&B credentials are configured)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="do not read or write the on-disk model-call cache ($ANOMALYCLAW_HOME/cache/calls); "
+                   "by default an answer already given for the same images, prompt, rulebook, model "
+                   "and settings is reused")
     return p
 
 

@@ -76,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--alpha", type=float, default=0.5, help="weight of Direct in the fused score")
     p.add_argument("--max-tokens", type=int, default=1024, help="most tokens per model reply")
     p.add_argument("--max-normals", type=int, help="fit the expert probes on at most N pool normals")
+    p.add_argument("--no-cache", action="store_true",
+                   help="do not read or write the on-disk model-call cache ($ANOMALYCLAW_HOME/cache/calls); "
+                   "by default an answer already given for the same images, prompt, rulebook, model "
+                   "and settings is reused")
     return p
 
 
@@ -97,7 +101,7 @@ def make_config(args: argparse.Namespace) -> AgentConfig:
     """The agent's config from the options; bad values become one-line input errors."""
     from pydantic import ValidationError
 
-    from anomalyclaw.agent import AgentConfig
+    from anomalyclaw.agent import AgentConfig, default_call_cache_dir
 
     try:
         return AgentConfig(
@@ -113,6 +117,7 @@ def make_config(args: argparse.Namespace) -> AgentConfig:
             seed=args.seed,
             max_tokens=args.max_tokens,
             max_normals=args.max_normals,
+            call_cache=None if args.no_cache else default_call_cache_dir(),
         )
     except ValidationError as exc:
         first = exc.errors()[0]

@@ -75,6 +75,12 @@ def _no_wandb_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WANDB_MODE", "disabled")
 
 
+@pytest.fixture(autouse=True)
+def _own_call_cache(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Each test gets an empty model-call cache, so no answer leaks from one test into another."""
+    monkeypatch.setenv("ANOMALYCLAW_CALL_CACHE", str(tmp_path_factory.mktemp("calls")))
+
+
 class PolicyRun(NamedTuple):
     """A real small run in a temporary home: ``python -m anomalyclaw.run`` (policy backend, proxy D9)."""
 

@@ -18,11 +18,13 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before DSPy tou
 _WHERE = {
     "Agent": "_agent",
     "as_rulebook": "_agent",
+    "CallCache": "_call_cache",
     "CallResult": "_calls",
     "ModelCaller": "_calls",
     "POLICY_FEATURES": "_conditions",
     "BACKENDS": "_config",
     "AgentConfig": "_config",
+    "default_call_cache_dir": "_config",
     "fit_experts": "_experts",
     "pick_items": "_runner",
     "run_items": "_runner",

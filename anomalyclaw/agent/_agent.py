@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from typing import Any
 
 import numpy as np
 
+from anomalyclaw.agent._call_cache import CallCache
 from anomalyclaw.agent._calls import ModelCaller
 from anomalyclaw.agent._conditions import apply_item_rules
 from anomalyclaw.agent._config import AgentConfig
@@ -30,6 +33,13 @@ def as_rulebook(rulebook: Rulebook | str, domain: str) -> Rulebook:
     text = rulebook.strip()
     rules = [Rule(rule_id=f"{domain}-seed", text=text, kind="seed", scope=domain)] if text else []
     return Rulebook(domain=domain, version=0, rules=rules)
+
+
+def rulebook_fingerprint(rulebook: Rulebook) -> str:
+    """Version plus a hash of the active rules (text and conditions): part of every call-cache key."""
+    rules = [r.model_dump(mode="json", include={"rule_id", "text", "condition"}) for r in rulebook.active]
+    digest = hashlib.sha256(json.dumps(rules, sort_keys=True).encode()).hexdigest()[:16]
+    return f"v{rulebook.version}:{digest}"
 
 
 def _guarded(branch: Any, empty: type[BranchResult], **kw: Any) -> Any:
@@ -74,7 +84,13 @@ class Agent:
         self.backend = backend or make_backend(
             config, spec=self.spec, rulebook=self.rulebook, experts=self.experts
         )
-        self.caller = ModelCaller(self.backend, temperature=config.temperature, max_tokens=config.max_tokens)
+        self.caller = ModelCaller(
+            self.backend,
+            temperature=config.temperature,
+            max_tokens=config.max_tokens,
+            cache=CallCache(config.call_cache) if config.call_cache is not None else None,
+            cache_tag=rulebook_fingerprint(self.rulebook),
+        )
         ref_counts = [len(i.ref_paths) for i in domain.items] or [config.n_refs_refutation]
         self.catalog = Catalog(self.spec, min(config.n_refs_refutation, min(ref_counts)), self.experts)
         self.direct = DirectBranch(self.caller)

@@ -1,9 +1,9 @@
 """The single door every model call goes through.
 
 Both branches call :class:`ModelCaller` and nothing else, so that what happens around a
-call — settings, token use, wire attempts, error classification and, later, an on-disk call
-cache and per-run failure accounting (issue 11) — is written once. A failed call never
-raises: it returns a :class:`CallResult` whose ``error_kind`` says what went wrong.
+call — settings, token use, wire attempts, error classification and the on-disk call cache —
+is written once. A failed call never raises: it returns a :class:`CallResult` whose
+``error_kind`` says what went wrong.
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ from dspy.utils.exceptions import (
     LMTimeoutError,
     LMTransportError,
 )
+from pydantic import ValidationError
 
+from anomalyclaw.agent._call_cache import CallCache, call_key, revive
 from anomalyclaw.backends import Backend
 
 ERROR_KINDS = ("parse", "context_overflow", "rate_limited", "timeout", "server_error", "transport", "lm")
@@ -56,6 +58,7 @@ class CallResult:
     attempts: dict[str, int] = field(default_factory=dict)
     notes: dict[str, list[Any]] = field(default_factory=dict)
     seconds: float = 0.0
+    cached: bool = False
 
     @property
     def ok(self) -> bool:
@@ -81,6 +84,8 @@ class CallStats:
         with self._lock:
             self.counts["calls"] += 1
             self.counts[f"calls.{signature}"] += 1
+            if result.cached:
+                self.counts["cache_hits"] += 1
             self.counts["ok" if result.ok else f"error.{result.error_kind}"] += 1
             for k, v in result.usage.items():
                 self.counts[f"tokens.{k}"] += v
@@ -109,22 +114,45 @@ class ModelCaller:
         temperature: sampling temperature of every call.
         max_tokens: most tokens per reply.
         top_logprobs: alternatives per token when a call asks for log-probabilities.
+        cache: where successful answers are kept and looked up (None: every call reaches the model).
+        cache_tag: what else decides an answer for this caller (e.g. the rulebook version and rules).
     """
 
     def __init__(
-        self, backend: Backend, *, temperature: float = 0.0, max_tokens: int = 1024, top_logprobs: int = 5
+        self,
+        backend: Backend,
+        *,
+        temperature: float = 0.0,
+        max_tokens: int = 1024,
+        top_logprobs: int = 5,
+        cache: CallCache | None = None,
+        cache_tag: str = "",
     ) -> None:
         self.backend = backend
         self.settings: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens}
         self.top_logprobs = top_logprobs
         self.adapter = dspy.ChatAdapter()
         self.stats = CallStats()
+        self.cache, self.cache_tag = cache, cache_tag
 
     def __call__(self, predictor: dspy.Predict, *, logprobs: bool = False, **inputs: Any) -> CallResult:
         """Run ``predictor`` on ``inputs``; the prediction, or the classified failure."""
         config = dict(self.settings)
         if logprobs and self.backend.logprobs:
             config.update(logprobs=True, top_logprobs=self.top_logprobs)
+        key = None
+        if self.cache is not None:
+            key = call_key(predictor.signature, inputs, backend=self.backend.name, model=self.backend.model,
+                           settings=config, tag=self.cache_tag)
+            if (hit := self.cache.get(key)) is not None:
+                try:
+                    pred = revive(predictor.signature, hit["outputs"])
+                except ValidationError:  # stored by a different signature version: a miss
+                    pred = None
+                if pred is not None:
+                    result = CallResult(pred, notes=hit["notes"], cached=True)
+                    self.stats.add(result, predictor.signature.__name__)
+                    return result
         counter = self.backend.counter
         counter.open_window()
         t0 = time.perf_counter()
@@ -142,5 +170,7 @@ class ModelCaller:
             )
         result.attempts, result.notes = counter.close_window()
         result.seconds = time.perf_counter() - t0
+        if key is not None and result.ok:
+            self.cache.put(key, result.outputs, result.notes)
         self.stats.add(result, predictor.signature.__name__)
         return result

@@ -7,11 +7,24 @@ Refutation, temperature 0.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from anomalyclaw.errors import InputError
+
+
+def default_call_cache_dir() -> Path | None:
+    """Where the CLIs keep model answers: ``$ANOMALYCLAW_CALL_CACHE`` if set (``off`` disables the
+    cache), else ``$ANOMALYCLAW_HOME/cache/calls`` (default ``~/.anomalyclaw/cache/calls``)."""
+    chosen = os.environ.get("ANOMALYCLAW_CALL_CACHE")
+    if chosen is not None:
+        return None if chosen.strip().lower() in ("", "off", "0", "no") else Path(chosen).expanduser()
+    home = Path(os.environ.get("ANOMALYCLAW_HOME") or Path.home() / ".anomalyclaw").expanduser()
+    return home / "cache" / "calls"
+
 
 Backend = Literal["policy", "openai-compatible", "hf"]
 BACKENDS: tuple[Backend, ...] = ("policy", "openai-compatible", "hf")
@@ -44,6 +57,11 @@ class AgentConfig(BaseModel):
     seed: int = Field(default=0, description="Seed for anything stochastic (reference choice).")
     max_normals: int | None = Field(
         default=None, ge=2, description="Fit the expert probes on at most this many pool normals (None: all)."
+    )
+    call_cache: Path | None = Field(
+        default=None,
+        description="Directory of the on-disk model-call cache (None: no cache; the CLIs default to "
+        "$ANOMALYCLAW_HOME/cache/calls unless --no-cache).",
     )
 
     @model_validator(mode="after")

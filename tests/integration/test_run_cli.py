@@ -124,3 +124,22 @@ def test_bad_input_exits_2_with_one_line(argv):
     )
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr and "error:" in proc.stderr
+
+
+def test_a_second_run_of_the_same_items_is_served_from_the_call_cache(tmp_path):
+    def run(out, *extra):
+        return main([*QUICK, "--backend", "openai-compatible", "--model", "hosted_vllm/fake-vlm",
+                     "--api-base", fake.base_url, "--limit", "3", "--out", str(out), "--no-store", *extra])
+
+    with FakeOpenAI(overrides={"image_label": "anomalous", "confidence": 0.9}) as fake:
+        assert run(tmp_path / "first") == 0
+        first = fake.requests
+        assert run(tmp_path / "second") == 0  # a new run (new out folder), not a resume
+        cached = fake.requests - first
+        assert run(tmp_path / "third", "--no-cache") == 0
+        uncached = fake.requests - first - cached
+    assert first == 3 * 2 and cached == 0 and uncached == first
+    def scores(folder):
+        return sorted((r["item_id"], r["anomaly_score"]) for r in _records(tmp_path / folder))
+
+    assert scores("first") == scores("second")
