@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from anomalyclaw._operating import apply, hold_out, operating_point
 from anomalyclaw._run_summary import Summary, summarize
 from anomalyclaw.agent import Agent, AgentConfig, JsonSink, RecordSink, pick_items, run_items
 from anomalyclaw.agent._store_sink import StoreSink, TeeSink
@@ -27,6 +28,9 @@ COLUMNS = (
     "AUROC fused",
     "direct",
     "refutation",
+    "threshold",
+    "FPR",
+    "recall",
 )
 
 
@@ -49,9 +53,11 @@ def _rulebook(code: str, path: Path | None, store: Any, version: int | None = No
     return load_seed(code).rulebook
 
 
-def _run_id(code: str, args: argparse.Namespace, config: AgentConfig, out: Path, version: int) -> str:
-    """Stable per (domain, settings, output folder, rulebook version): rerunning resumes it."""
+def _run_id(code: str, args: argparse.Namespace, config: AgentConfig, out: Path, version: int,
+            calib: str = "") -> str:
+    """Stable per (domain, settings, output folder, rulebook version, threshold settings): reruns resume."""
     key = "|".join(map(str, (out.resolve(), config.model_name, args.data, args.seed, args.split, version)))
+    key += calib
     return f"{code}-{config.backend}-{args.split}-{hashlib.sha1(key.encode()).hexdigest()[:8]}"
 
 
@@ -69,7 +75,11 @@ def _score_domain(
     domain = load_domain(code, data=args.data, data_root=args.data_root, seed=args.seed)
     items = pick_items(domain.split(args.split), limit=args.limit, seed=args.seed)
     rulebook = _rulebook(code, args.rulebook, store, getattr(args, "rulebook_version", None))
-    run_id = _run_id(code, args, config, out, rulebook.version)
+    fit_domain, held, why_not = domain, (), "--no-threshold"
+    if not getattr(args, "no_threshold", True):
+        fit_domain, held, why_not = hold_out(domain, args.calib_normals)
+    calib = f"|fpr={args.fpr}|held={len(held)}" if held else ""
+    run_id = _run_id(code, args, config, out, rulebook.version, calib)
     sink: RecordSink = json_sink
     if store is not None:
         store.start_run(
@@ -86,16 +96,21 @@ def _score_domain(
         sink = TeeSink(json_sink, StoreSink(store, {code: run_id}))
     console.print(
         f"[bold]{code}[/] {domain.spec.name} ({domain.spec.data_source}), rulebook v{rulebook.version}, "
-        f"run {run_id}: {len(items)} items; expert probes on {len(domain.normal_pool)} normals …"
+        f"run {run_id}: {len(items)} items; expert probes on {len(fit_domain.normal_pool)} normals …"
     )
-    agent = Agent(config, rulebook, domain)
+    agent = Agent(config, rulebook, fit_domain)
+    threshold = None
+    if held:
+        threshold = operating_point(agent, fit_domain, held, rulebook.version, args, config, store, console)
+    else:
+        console.print(f"[dim]{code}: no decision threshold ({why_not})[/]")
     done = sink.done_ids(code)
     with Progress(
         TextColumn(code), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
     ) as bar:
         task = bar.add_task(code, total=len(items), completed=sum(i.item_id in done for i in items))
         run_items(
-            agent.score,
+            lambda item: apply(agent.score(item), threshold, args.fpr),
             items,
             sink=sink,
             run_id=run_id,
@@ -149,6 +164,7 @@ def execute(args: argparse.Namespace, codes: list[str], config: AgentConfig, con
                 str(s.n_errors),
                 str(s.n_fallbacks),
                 *(f"{v:.3f}" if v is not None else "—" for v in (s.fused, s.direct, s.refutation)),
+                *(f"{v:.3f}" if v is not None else "—" for v in (s.threshold, s.fpr, s.recall)),
             )
     finally:
         json_sink.close()

@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from anomalyclaw.record import Record
 from eval import OneClassWarning, auroc
+from eval.operating_point import realised
 
 
 class Summary(NamedTuple):
@@ -23,6 +24,9 @@ class Summary(NamedTuple):
     fused: float | None
     direct: float | None
     refutation: float | None
+    threshold: float | None = None
+    fpr: float | None = None
+    recall: float | None = None
 
 
 def _auroc(records: Sequence[Record], attr: str) -> float | None:
@@ -35,9 +39,20 @@ def _auroc(records: Sequence[Record], attr: str) -> float | None:
     return None if math.isnan(value) else value
 
 
+def _at_threshold(records: Sequence[Record]) -> tuple[float | None, float | None, float | None]:
+    """The run's threshold and the false-positive rate and recall it realises on labelled records."""
+    decided = [r for r in records if r.threshold is not None and r.anomaly_score is not None]
+    if not decided:
+        return None, None, None
+    labelled = [r for r in decided if r.label is not None]
+    got = realised([r.label for r in labelled], [r.anomaly_score for r in labelled], decided[0].threshold)
+    return decided[0].threshold, got.fpr, got.recall
+
+
 def summarize(records: Sequence[Record]) -> Summary:
-    """Counts and tie-aware AUROCs (None without both classes) over ``records``."""
+    """Counts, tie-aware AUROCs (None without both classes) and the operating point over ``records``."""
     extras = [r.model_extra or {} for r in records]
+    threshold, fpr, recall = _at_threshold(records)
     return Summary(
         n=len(records),
         n_errors=sum(r.anomaly_score is None for r in records),
@@ -47,4 +62,7 @@ def summarize(records: Sequence[Record]) -> Summary:
         fused=_auroc(records, "anomaly_score"),
         direct=_auroc(records, "direct_score"),
         refutation=_auroc(records, "refutation_score"),
+        threshold=threshold,
+        fpr=fpr,
+        recall=recall,
     )

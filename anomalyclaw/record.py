@@ -45,6 +45,11 @@ class Record(BaseModel):
                                                    description="Refutation score after turn 1.")
     w_direct: float | None = Field(default=None, description="α used in the fusion.")
     w_refutation: float | None = Field(default=None, alias="w_v9", description="1 − α.")
+    threshold: float | None = Field(default=None, description=(
+        "Label-free decision threshold applied to anomaly_score (set from held-out normals)."))
+    fpr_target: float | None = Field(default=None, description="Target false-positive rate of the threshold.")
+    decision: Literal["anomalous", "normal"] | None = Field(default=None, description=(
+        "anomalous when anomaly_score > threshold; None without a threshold or a score."))
 
     # --- errors ---------------------------------------------------------------------
     error: str | None = Field(default=None, description="Refutation/episode error; None when fine.")

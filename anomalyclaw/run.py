@@ -76,6 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--alpha", type=float, default=0.5, help="weight of Direct in the fused score")
     p.add_argument("--max-tokens", type=int, default=1024, help="most tokens per model reply")
     p.add_argument("--max-normals", type=int, help="fit the expert probes on at most N pool normals")
+    p.add_argument("--fpr", type=float, default=0.01,
+                   help="target false-positive rate of the label-free decision threshold, set from "
+                   "held-out normal images only (records get threshold and decision; scores are unchanged)")
+    p.add_argument("--calib-normals", type=int, default=20,
+                   help="normal-pool images held out of the expert fit to set the threshold")
+    p.add_argument("--no-threshold", action="store_true", help="no operating point: scores only")
     p.add_argument("--no-cache", action="store_true",
                    help="do not read or write the on-disk model-call cache ($ANOMALYCLAW_HOME/cache/calls); "
                    "by default an answer already given for the same images, prompt, rulebook, model "

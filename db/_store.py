@@ -6,12 +6,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from db._lock import DomainLock, acquire
+from db._operating_points import OperatingPointStore
 from db._rounds import RoundStore
 from db._rulebooks import RulebookStore
 from db._runs import RunStore
 
 
-class Store(RulebookStore, RunStore, RoundStore):
+class Store(RulebookStore, RunStore, RoundStore, OperatingPointStore):
     """Rulebook versions, runs, per-item records, evolution rounds and domain locks in one database.
 
     ``Store()`` opens ``ANOMALYCLAW_DB_URL`` or the SQLite file ``$ANOMALYCLAW_HOME/anomalyclaw.db``
@@ -23,7 +24,8 @@ class Store(RulebookStore, RunStore, RoundStore):
       ``domains``, ``domain_name``;
     - runs: ``start_run``, ``finish_run``, ``add_records``, ``set_labels``, ``finished_item_ids``,
       ``records``, ``get_run``, ``runs``;
-    - evolution: ``record_round``, ``rounds``, ``next_round``, ``domain_lock``.
+    - evolution: ``record_round``, ``rounds``, ``next_round``, ``domain_lock``;
+    - operating points: ``set_operating_point``, ``operating_point``, ``operating_points``.
     """
 
     @contextmanager

@@ -66,6 +66,7 @@ def test_openai_compatible_run_against_the_fake_server(tmp_path):
                 "--out",
                 str(out),
                 "--no-store",
+                "--no-threshold",  # this test counts requests: no held-out normals to score
             ]
         )
         n_requests = fake.requests
@@ -129,7 +130,8 @@ def test_bad_input_exits_2_with_one_line(argv):
 def test_a_second_run_of_the_same_items_is_served_from_the_call_cache(tmp_path):
     def run(out, *extra):
         return main([*QUICK, "--backend", "openai-compatible", "--model", "hosted_vllm/fake-vlm",
-                     "--api-base", fake.base_url, "--limit", "3", "--out", str(out), "--no-store", *extra])
+                     "--api-base", fake.base_url, "--limit", "3", "--out", str(out), "--no-store",
+                     "--no-threshold", *extra])
 
     with FakeOpenAI(overrides={"image_label": "anomalous", "confidence": 0.9}) as fake:
         assert run(tmp_path / "first") == 0
