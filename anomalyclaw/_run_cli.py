@@ -17,6 +17,7 @@ from anomalyclaw.agent import Agent, AgentConfig, JsonSink, RecordSink, pick_ite
 from anomalyclaw.agent._store_sink import StoreSink, TeeSink
 from anomalyclaw.errors import InputError
 from anomalyclaw.rulebook import Rulebook
+from eval._failures_render import failure_table
 
 COLUMNS = (
     "domain",
@@ -146,7 +147,7 @@ def execute(args: argparse.Namespace, codes: list[str], config: AgentConfig, con
     table = Table(title=f"backend={config.backend} model={config.model_name} split={args.split}")
     for col in COLUMNS:
         table.add_column(col, justify="left" if col in ("domain", "data", "rulebook") else "right")
-    failed = 0
+    failed, failure_rows = 0, []
     try:
         for code in codes:
             source, version, _n, s = _score_domain(code, args, config, out, json_sink, store, console)
@@ -156,6 +157,7 @@ def execute(args: argparse.Namespace, codes: list[str], config: AgentConfig, con
             tracker.log_records([r for r in json_sink.records(code) if r.split in (None, args.split)],
                                 key=f"items/{code}")
             failed += s.n_errors
+            failure_rows += [(code, f) for f in s.failures]
             table.add_row(
                 code,
                 source,
@@ -170,6 +172,10 @@ def execute(args: argparse.Namespace, codes: list[str], config: AgentConfig, con
         json_sink.close()
         tracker.finish()
     console.print(table)
+    f_table, f_warnings = failure_table(failure_rows, args.fail_bound)
+    console.print(f_table)
+    for line in f_warnings:
+        console.print(line)
     console.print(f"records: {out.resolve()}" + ("" if store is None else " and the run store"))
     if config.backend == "policy":
         console.print("[dim]backend=policy: a deterministic offline stand-in (expert probes), not a VLM[/]")

@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from anomalyclaw.record import Record
 from eval import OneClassWarning, auroc
+from eval.failures import BranchFailures, failure_stats
 from eval.operating_point import realised
 
 
@@ -27,6 +28,7 @@ class Summary(NamedTuple):
     threshold: float | None = None
     fpr: float | None = None
     recall: float | None = None
+    failures: tuple[BranchFailures, ...] = ()
 
 
 def _auroc(records: Sequence[Record], attr: str) -> float | None:
@@ -65,4 +67,5 @@ def summarize(records: Sequence[Record]) -> Summary:
         threshold=threshold,
         fpr=fpr,
         recall=recall,
+        failures=tuple(failure_stats(records)),
     )

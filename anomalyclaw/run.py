@@ -82,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--calib-normals", type=int, default=20,
                    help="normal-pool images held out of the expert fit to set the threshold")
     p.add_argument("--no-threshold", action="store_true", help="no operating point: scores only")
+    p.add_argument("--fail-bound", type=float, default=0.2,
+                   help="warn in red when a branch's malformed-output or fallback rate exceeds this share")
     p.add_argument("--no-cache", action="store_true",
                    help="do not read or write the on-disk model-call cache ($ANOMALYCLAW_HOME/cache/calls); "
                    "by default an answer already given for the same images, prompt, rulebook, model "

@@ -173,6 +173,8 @@ class Agent:
             rules_fired=sorted(set(fired)),
             rules_changed_verdict=sorted(set(changed)),
             attempts=self._attempts(direct, episode),
+            call_stats={name: {"calls": b.calls, "failures": b.failures, "attempts": b.attempts}
+                        for name, b in (("direct", direct), ("refutation", episode))},
             **({"features": feats} if noted else {}),
         )
 

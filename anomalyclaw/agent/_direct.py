@@ -32,7 +32,9 @@ class DirectBranch(dspy.Module):
         call = self.caller(
             self.inspect, logprobs=True, domain=domain, rulebook=rulebook, references=references, query=query
         )
-        common = dict(usage=call.usage, attempts=call.attempts, seconds=call.seconds, notes=call.notes)
+        failures = {call.error_kind: 1} if call.error_kind else {}
+        common = dict(usage=call.usage, attempts=call.attempts, seconds=call.seconds, notes=call.notes,
+                      calls=1, failures=failures)
         if not call.ok:
             score = FALLBACK_SCORE if call.error_kind == "parse" else None
             return DirectResult(score=score, path="fallback", error=call.error, **common)

@@ -206,6 +206,9 @@ class RefutationBranch(dspy.Module):
 
     @staticmethod
     def _account(ep: EpisodeResult, call: CallResult) -> None:
+        ep.calls += 1
+        if call.error_kind:
+            ep.failures[call.error_kind] = ep.failures.get(call.error_kind, 0) + 1
         for k, v in call.usage.items():
             ep.usage[k] = ep.usage.get(k, 0) + v
         for k, v in call.attempts.items():

@@ -59,6 +59,9 @@ class BranchResult(BaseModel):
     attempts: dict[str, int] = Field(default_factory=dict)
     seconds: float = 0.0
     rules_applied: list[int] = Field(default_factory=list)
+    calls: int = Field(default=0, description="Model calls this branch made (cache hits included).")
+    failures: dict[str, int] = Field(
+        default_factory=dict, description="Failed calls by kind (parse, timeout, context_overflow, ...).")
     notes: dict[str, list] = Field(
         default_factory=dict, description="What the engine noted (policy: rules fired, item features)."
     )

@@ -145,3 +145,14 @@ def test_a_second_run_of_the_same_items_is_served_from_the_call_cache(tmp_path):
         return sorted((r["item_id"], r["anomaly_score"]) for r in _records(tmp_path / folder))
 
     assert scores("first") == scores("second")
+
+
+def test_a_misbehaving_model_is_reported_beside_auroc(tmp_path, capsys):
+    with FakeOpenAI(answer="no fields here at all") as fake:
+        code = main([*QUICK, "--backend", "openai-compatible", "--model", "hosted_vllm/fake-vlm",
+                     "--api-base", fake.base_url, "--limit", "3", "--out", str(tmp_path / "o"), "--no-store",
+                     "--no-threshold", "--retries", "0"])
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 0  # a fallback score is still a score
+    assert "model failures per branch" in err
+    assert "direct (hosted_vllm/fake-vlm): malformed 100%, fallback 100%" in err and "20% bound" in err
