@@ -49,6 +49,11 @@ class FakeOpenAI:
         p_anomalous: probability the log-probabilities give to 'anomalous' at a label token.
         model: the model id the server lists and echoes.
         keep_bodies: how many request bodies to keep.
+        reject_images: answer 400 to any request that carries an image (a text-only model).
+        no_logprobs: never return log-probabilities, even when asked.
+        thinking: prefix every reply with a ``<think>…</think>`` block (a reasoning model left in
+            thinking mode).
+        list_models: serve ``GET /v1/models`` (False: 404, as some gateways do).
     """
 
     def __init__(
@@ -65,7 +70,13 @@ class FakeOpenAI:
         model: str = "fake-vlm",
         hang_s: float = 5.0,
         keep_bodies: int = 1000,
+        reject_images: bool = False,
+        no_logprobs: bool = False,
+        thinking: bool = False,
+        list_models: bool = True,
     ) -> None:
+        self.reject_images, self.no_logprobs, self.thinking = reject_images, no_logprobs, thinking
+        self.list_models = list_models
         self.overrides = dict(overrides or {})
         self.answer = answer
         self.script = script
@@ -155,6 +166,12 @@ class FakeOpenAI:
         return {"content": content}
 
 
+def _has_image(body: dict[str, Any]) -> bool:
+    return any(isinstance(part, dict) and part.get("type") == "image_url"
+               for m in body.get("messages") or [] for part in (m.get("content") or [])
+               if isinstance(m.get("content"), list))
+
+
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeOpenAI
     protocol_version = "HTTP/1.1"
@@ -176,7 +193,7 @@ class _Handler(BaseHTTPRequestHandler):
             pass  # the client gave up (a timeout we injected on purpose)
 
     def do_GET(self) -> None:  # noqa: N802 (http.server naming)
-        if self.path.rstrip("/").endswith("/models"):
+        if self.path.rstrip("/").endswith("/models") and self.fake.list_models:
             self._send(200, {"object": "list", "data": [{"id": self.fake.model, "object": "model"}]})
         else:
             self._send(404, {"error": {"message": f"no route {self.path}"}})
@@ -213,13 +230,18 @@ class _Handler(BaseHTTPRequestHandler):
                 {"Retry-After": str(fake.retry_after)},
             )
             return
+        if fake.reject_images and _has_image(body):
+            self._send(400, {"error": {"message": "this model does not accept image inputs"}})
+            return
         text = fake.reply_text(body)
+        if fake.thinking:
+            text = "<think>\nLet me look at the image carefully first.\n</think>\n" + text
         choice: dict[str, Any] = {
             "index": 0,
             "message": {"role": "assistant", "content": text},
             "finish_reason": "stop",
         }
-        if body.get("logprobs"):
+        if body.get("logprobs") and not fake.no_logprobs:
             choice["logprobs"] = fake.logprobs(text, int(body.get("top_logprobs") or 0))
         n_prompt = sum(len(str(m.get("content"))) // 4 for m in body.get("messages") or [])
         self._send(
