@@ -38,7 +38,8 @@ def render(t: EvoTable) -> Table:
     """One rich table: a row per domain, then the macro row with CIs and P(Δ>0)."""
     tab = Table(title=f"Table 1 · backend={t.backend} model={t.model} · data={t.data_source}",
                 caption=f"AnomalyClaw = {t.alpha:g}·Direct + {1 - t.alpha:g}·Refutation · Direct = the "
-                        f"seed run's Direct branch · Δ in pp, paired bootstrap 95% CI (B = {t.n_boot})")
+                        f"seed run's Direct branch · Δ in pp, paired bootstrap 95% CI (B = {t.n_boot})"
+                        " · failures = highest malformed-output or fallback rate of a branch")
     tab.add_column("Domain")
     tab.add_column("n (anom.)", justify="right")
     tab.add_column("v", justify="right")
@@ -46,15 +47,17 @@ def render(t: EvoTable) -> Table:
         tab.add_column(_NAMES[s], justify="right")
     for a, b in PAIRS:
         tab.add_column(f"Δ {_SHORT[a]} − {_SHORT[b]}", justify="right")
+    tab.add_column("failures", justify="right")
     for d in t.domains:
+        fail = f"{d.worst_failure:.0%}" if not d.failure_notes else f"[red]{d.worst_failure:.0%}[/]"
         tab.add_row(d.domain, f"{d.n} ({d.n_anomalous})", f"v{d.version}",
                     *(_opt(d.aurocs[s]) for s in (DIRECT, SEED, EVOLVED)),
-                    *(_pp(d.aurocs[a], d.aurocs[b]) for a, b in PAIRS))
+                    *(_pp(d.aurocs[a], d.aurocs[b]) for a, b in PAIRS), fail)
     if t.macro:
         tab.add_section()
         tab.add_row("macro", str(sum(d.n for d in t.domains)), "",
                     *(_auc(t.macro.get(s)) for s in (DIRECT, SEED, EVOLVED)),
-                    *(_dpp(t.deltas_pp.get(f"{a} - {b}")) for a, b in PAIRS))
+                    *(_dpp(t.deltas_pp.get(f"{a} - {b}")) for a, b in PAIRS), "")
         p = t.deltas_pp.get(f"{EVOLVED} - {SEED}")
         if p is not None and p.p_positive is not None:
             tab.caption += f" · P(with > w/o) = {p.p_positive:.3f}"
@@ -67,3 +70,7 @@ def print_evolution_tables(tables: list[EvoTable], console: Console) -> None:
         console.print(render(t))
         for n in t.notes:
             console.print(f"  [dim]note: {n}[/]", highlight=False)
+        for d in t.domains:
+            for n in d.failure_notes:
+                console.print(f"  [red]{d.domain}: {n}, above the 20% bound: its AUROC is not trustworthy[/]",
+                              highlight=False)

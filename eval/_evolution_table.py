@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 from anomalyclaw.record import Record
 from eval._table1_core import Estimate
 from eval.bootstrap import DomainScores, bootstrap_macro
+from eval.failures import failure_stats
 from eval.metrics import OneClassWarning, auroc, mean_finite
 from eval.records import split_scoreable
 
@@ -49,6 +50,9 @@ class EvoDomainRow(BaseModel):
     run_without: str
     run_with: str
     aurocs: dict[str, float | None] = Field(description="System → AUROC (None: one class).")
+    worst_failure: float = Field(default=0.0, description=(
+        "Highest malformed-output or fallback rate of any branch in either run (see eval.failures)."))
+    failure_notes: list[str] = Field(default_factory=list, description="Branches over the bound, in words.")
 
 
 class EvoTable(BaseModel):
@@ -126,7 +130,11 @@ def _table(store: Any, key: GroupKey, by_domain: dict[str, list[Any]], alpha: fl
             continue
         if version == 0:
             t.notes.append(f"{code}: no accepted evolution yet; 'with' = the seed run")
-        labels, sys_scores = _paired(store.records(without.run_id), store.records(with_.run_id), alpha)
+        recs_without, recs_with = store.records(without.run_id), store.records(with_.run_id)
+        labels, sys_scores = _paired(recs_without, recs_with, alpha)
+        fails = [(tag, f) for tag, rs in (("w/o", recs_without), ("with", recs_with))
+                 for f in failure_stats(rs)]
+        worst = max(max(f.malformed_rate, f.fallback_rate) for _, f in fails)
         if labels.size == 0:
             t.notes.append(f"{code}: no item scoreable (labelled, both branches, no error) in both runs")
             continue
@@ -137,7 +145,10 @@ def _table(store: Any, key: GroupKey, by_domain: dict[str, list[Any]], alpha: fl
             t.notes.append(f"{code}: one class among {labels.size} items; AUROC undefined")
         t.domains.append(EvoDomainRow(domain=code, n=int(labels.size), n_anomalous=int(labels.sum()),
                                       version=version, run_without=without.run_id, run_with=with_.run_id,
-                                      aurocs=aucs))
+                                      aurocs=aucs,
+                                      worst_failure=worst,
+                                      failure_notes=[f"{tag} run, {f.branch}: {', '.join(f.over())}"
+                                                     for tag, f in fails if f.over()]))
         scores.append(DomainScores(code, labels, sys_scores))
     if not scores:
         return t

@@ -77,3 +77,18 @@ def test_no_accepted_version_uses_the_seed_run_and_cli_prints_both_tables(store,
     assert "Table 1" in text and "data=proxy" in text and "macro" in text and "D1" in text
     saved = json.loads((tmp_path / "o" / "table1_evolution.json").read_text())
     assert set(saved[0]["macro"]) == {DIRECT, SEED, EVOLVED}
+
+
+def test_a_run_whose_model_misbehaved_is_flagged_beside_its_auroc(store, capsys):
+    rng = np.random.default_rng(3)
+    y = np.array([0, 1] * 10)
+    clean = _records("D2", y, rng.random(20), rng.random(20))
+    broken = [r.model_copy(update={"direct_path": "fallback" if i < 8 else "verbal"}) for i, r in enumerate(clean)]
+    _run(store, "D2", 0, broken)
+    (t,) = evolution_tables(store, n_boot=0)
+    (row,) = t.domains
+    assert row.worst_failure == pytest.approx(0.4) and row.failure_notes == ["w/o run, direct: fallback 40%",
+                                                                              "with run, direct: fallback 40%"]
+    _run(store, "D3", 0, clean)
+    assert [d.failure_notes for d in evolution_tables(store, n_boot=0)[0].domains] == [
+        ["w/o run, direct: fallback 40%", "with run, direct: fallback 40%"], []]
