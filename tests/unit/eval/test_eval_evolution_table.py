@@ -83,12 +83,12 @@ def test_a_run_whose_model_misbehaved_is_flagged_beside_its_auroc(store, capsys)
     rng = np.random.default_rng(3)
     y = np.array([0, 1] * 10)
     clean = _records("D2", y, rng.random(20), rng.random(20))
-    broken = [r.model_copy(update={"direct_path": "fallback" if i < 8 else "verbal"}) for i, r in enumerate(clean)]
+    broken = [r.model_copy(update={"direct_path": "fallback" if i < 8 else "verbal"})
+              for i, r in enumerate(clean)]
     _run(store, "D2", 0, broken)
     (t,) = evolution_tables(store, n_boot=0)
     (row,) = t.domains
-    assert row.worst_failure == pytest.approx(0.4) and row.failure_notes == ["w/o run, direct: fallback 40%",
-                                                                              "with run, direct: fallback 40%"]
+    notes = ["w/o run, direct: fallback 40%", "with run, direct: fallback 40%"]
+    assert row.worst_failure == pytest.approx(0.4) and row.failure_notes == notes
     _run(store, "D3", 0, clean)
-    assert [d.failure_notes for d in evolution_tables(store, n_boot=0)[0].domains] == [
-        ["w/o run, direct: fallback 40%", "with run, direct: fallback 40%"], []]
+    assert [d.failure_notes for d in evolution_tables(store, n_boot=0)[0].domains] == [notes, []]
