@@ -91,6 +91,7 @@ def _score_domain(
             rulebook_version=rulebook.version,
             data_source=domain.spec.data_source,
             config={**config.model_dump(mode="json"), "purpose": "eval", "seed": args.seed,
+                    "held_out_normals": len(held),
                     "limit": args.limit, "n_items": len(items)},
             run_id=run_id,
         )

@@ -76,6 +76,10 @@ def _heatmaps(domain: Any, pixels: dict[str, tuple], cfg: dict[str, Any]) -> dic
     import tools
     from anomalyclaw.agent import fit_experts
 
+    held = int(cfg.get("held_out_normals") or 0)  # normals the run kept out of the fit for its threshold
+    if held:
+        kept = domain.normal_pool[: len(domain.normal_pool) - held]
+        domain = domain.model_copy(update={"normal_pool": kept})
     experts = fit_experts(domain, max_side=int(cfg.get("max_side", 512)), max_normals=cfg.get("max_normals"))
     return {i: tools.ToolContext(query=q, references=tuple(refs), spec=domain.spec, experts=experts)
             .expert_scores() for i, (q, refs) in pixels.items()}

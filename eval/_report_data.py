@@ -15,7 +15,9 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from anomalyclaw.rulebook import Rulebook, RuleDelta, diff_rulebooks
+from eval.failures import failure_stats
 from eval.metrics import OneClassWarning, auroc
+from eval.operating_point import realised
 
 
 class VersionView(BaseModel):
@@ -32,6 +34,10 @@ class VersionView(BaseModel):
     scores: dict[str, float] = Field(default_factory=dict, description="item id → fused score.")
     labels: dict[str, int] = Field(default_factory=dict)
     auroc: float | None = None
+    threshold: float | None = Field(default=None, description="Label-free threshold of the run, if any.")
+    realised_fpr: float | None = None
+    recall: float | None = None
+    failures: list[dict[str, Any]] = Field(default_factory=list, description="eval.failures rows by branch.")
 
 
 class Disagreement(BaseModel):
@@ -93,7 +99,13 @@ def gather(store: Any, domain: str, versions: list[int] | None = None, *, top: i
             data.notes.append(f"v{v}: no stored test run (python -m anomalyclaw.run --domain {domain} "
                               f"--split test --rulebook-version {v})")
         else:
-            recs = [r for r in store.records(run.run_id) if r.anomaly_score is not None and r.error is None]
+            every = store.records(run.run_id)
+            view.failures = [f._asdict() | {"over": f.over()} for f in failure_stats(every)]
+            recs = [r for r in every if r.anomaly_score is not None and r.error is None]
+            if (t := next((r.threshold for r in recs if r.threshold is not None), None)) is not None:
+                lab = [r for r in recs if r.label is not None]
+                got = realised([r.label for r in lab], [r.anomaly_score for r in lab], t)
+                view.threshold, view.realised_fpr, view.recall = t, got.fpr, got.recall
             view.run_id, view.data_source = run.run_id, run.data_source
             view.scores = {r.item_id: float(r.anomaly_score) for r in recs}
             view.labels = {r.item_id: int(r.label) for r in recs if r.label is not None}

@@ -16,7 +16,7 @@ CSS = """body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100
 h1{font-size:1.6em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
 table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;
 vertical-align:top}th{background:#f2f2f2}.add{background:#e6ffe6}.edit{background:#fff7d6}
-.retire{background:#ffe6e6}
+.retire{background:#ffe6e6}.bad{color:#b00;font-weight:bold}
 .note{color:#666}.cards{display:flex;flex-wrap:wrap;gap:1em}
 .card{border:1px solid #ccc;padding:.5em;width:200px}
 .card img{width:200px;height:auto;display:block}pre{white-space:pre-wrap;background:#f7f7f7;padding:.5em}"""
@@ -74,6 +74,18 @@ def _fmt(x: float | None) -> str:
     return "—" if x is None else f"{x:.3f}"
 
 
+def _failures(rows: list[dict]) -> str:
+    """Per branch: malformed / fallback rates; a branch over the bound in red with what is wrong."""
+    cells = []
+    for f in rows:
+        text = (f"{escape(f['branch'])}: {f['malformed_rate']:.0%} malformed, "
+                f"{f['fallback_rate']:.0%} fallback")
+        if f["over"]:
+            text = f"<span class='bad'>{text} ({escape(', '.join(f['over']))})</span>"
+        cells.append(text)
+    return "<br>".join(cells) or "—"
+
+
 def render_html(data: ReportData, images: Mapping[str, Path] | None = None) -> str:
     """The report page (see the module docstring); ``images``: item id → query image path."""
     images = images or {}
@@ -84,11 +96,14 @@ def render_html(data: ReportData, images: Mapping[str, Path] | None = None) -> s
     if sources:
         out.append(f"<p class='note'>data_source: {escape(', '.join(sources))}</p>")
     out.append("<h2>AUROC with each version</h2><table><tr><th>version</th><th>parent</th><th>status</th>"
-               "<th>active rules</th><th>test run</th><th>items</th><th>AUROC</th></tr>")
+               "<th>active rules</th><th>test run</th><th>items</th><th>AUROC</th><th>threshold</th>"
+               "<th>FPR at it</th><th>recall at it</th><th>model failures</th></tr>")
     for v in data.versions:
         out.append(f"<tr><td>v{v.version}</td><td>{'—' if v.parent is None else f'v{v.parent}'}</td>"
                    f"<td>{escape(v.status)}</td><td>{len(v.rulebook.active)}</td>"
-                   f"<td>{escape(v.run_id or '—')}</td><td>{len(v.scores)}</td><td>{_fmt(v.auroc)}</td></tr>")
+                   f"<td>{escape(v.run_id or '—')}</td><td>{len(v.scores)}</td><td>{_fmt(v.auroc)}</td>"
+                   f"<td>{_fmt(v.threshold)}</td><td>{_fmt(v.realised_fpr)}</td><td>{_fmt(v.recall)}</td>"
+                   f"<td>{_failures(v.failures)}</td></tr>")
     out.append("</table>")
     out.append("<h2>Score distributions</h2><div class='cards'>")
     for v in data.versions:

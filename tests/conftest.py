@@ -112,7 +112,8 @@ def policy_run(tmp_path_factory: pytest.TempPathFactory) -> PolicyRun:
         mp.setenv("ANOMALYCLAW_HOME", str(home))
         mp.setenv("WANDB_MODE", "disabled")
         code = main(["--domain", "D9", "--data", "proxy", "--max-normals", "8", "--split", "test",
-                     "--backend", "policy", "--limit", "6", "--out", str(root / "out"), "--db", url])
+                     "--backend", "policy", "--limit", "6", "--out", str(root / "out"), "--db", url,
+                     "--no-threshold"])
     assert code == 0
     (run,) = Store(url).runs("D9")
     return PolicyRun(home, url, run.run_id)
