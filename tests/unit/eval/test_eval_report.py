@@ -52,7 +52,7 @@ def test_report_is_self_contained_and_shows_diff_auroc_and_images(report):
     text = " ".join(p.text)
     assert "D9-r9001" in text and "add" in text and f"v0 → v{v1}" in text
     assert "0.68" in text  # acceptance evidence
-    assert "model failures" in text and "direct: 0% malformed, 0% fallback" in text
+    assert "model failures" in text and "direct: 0% malformed, 100% fallback" in text  # no Direct scores
     imgs = [a["src"] for t, a in p.tags if t == "img"]
     assert len(imgs) == 6 and all(s.startswith("data:image/png;base64,") for s in imgs)
     assert sum(t == "svg" for t, _ in p.tags) == 2  # one histogram per version
