@@ -34,7 +34,9 @@ def execute(args: argparse.Namespace, console: Console) -> int:
     config = AgentConfig(backend=args.backend, model=args.model, api_base=args.api_base,
                          max_in_flight=args.max_in_flight, seed=args.seed,
                          call_cache=None if getattr(args, "no_cache", False) else default_call_cache_dir())
-    code = args.domain.strip().upper()
+    from anomalyclaw.userdata import resolve_domain_code
+
+    code = resolve_domain_code(args.domain, args.db)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as bar:
         task = bar.add_task(f"{code}: loading", total=None)

@@ -73,7 +73,7 @@ def _score_domain(
 ) -> tuple[str, str, int, Summary]:
     from anomalyclaw.data import load_domain
 
-    domain = load_domain(code, data=args.data, data_root=args.data_root, seed=args.seed)
+    domain = load_domain(code, data=args.data, data_root=args.data_root, seed=args.seed, db_url=args.db)
     items = pick_items(domain.split(args.split), limit=args.limit, seed=args.seed)
     rulebook = _rulebook(code, args.rulebook, store, getattr(args, "rulebook_version", None))
     fit_domain, held, why_not = domain, (), "--no-threshold"

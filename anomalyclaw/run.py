@@ -17,7 +17,7 @@ from anomalyclaw.errors import AnomalyClawError, InputError
 if TYPE_CHECKING:
     from anomalyclaw.agent import AgentConfig
 
-DOMAIN_HELP = "domain code(s), e.g. D9 or D1,D3, or 'all' (D1..D12)"
+DOMAIN_HELP = "domain code(s), e.g. D9 or D1,D3, 'all' (D1..D12), or a name added with anomalyclaw.domain"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,18 +91,14 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _domains(text: str) -> list[str]:
+def _domains(text: str, db_url: str | None = None) -> list[str]:
     from anomalyclaw.data import DOMAIN_CODES
 
     if text.strip().lower() == "all":
         return list(DOMAIN_CODES)
-    codes = [c.strip().upper() for c in text.split(",") if c.strip()]
-    unknown = [c for c in codes if c not in DOMAIN_CODES]
-    if unknown:
-        raise InputError(
-            f"unknown domain(s) {', '.join(unknown)}", hint=f"choose from {', '.join(DOMAIN_CODES)}"
-        )
-    return codes
+    from anomalyclaw.userdata import resolve_domain_code
+
+    return [resolve_domain_code(c, db_url) for c in text.split(",") if c.strip()]
 
 
 def make_config(args: argparse.Namespace) -> AgentConfig:
@@ -141,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(stderr=True)
     try:
         config = make_config(args)
-        codes = _domains(args.domain)
+        codes = _domains(args.domain, args.db)
         from anomalyclaw._run_cli import execute
 
         return execute(args, codes, config, console)

@@ -10,9 +10,10 @@ from db._operating_points import OperatingPointStore
 from db._rounds import RoundStore
 from db._rulebooks import RulebookStore
 from db._runs import RunStore
+from db._user_domains import UserDomainStore
 
 
-class Store(RulebookStore, RunStore, RoundStore, OperatingPointStore):
+class Store(RulebookStore, RunStore, RoundStore, OperatingPointStore, UserDomainStore):
     """Rulebook versions, runs, per-item records, evolution rounds and domain locks in one database.
 
     ``Store()`` opens ``ANOMALYCLAW_DB_URL`` or the SQLite file ``$ANOMALYCLAW_HOME/anomalyclaw.db``
@@ -25,7 +26,8 @@ class Store(RulebookStore, RunStore, RoundStore, OperatingPointStore):
     - runs: ``start_run``, ``finish_run``, ``add_records``, ``set_labels``, ``finished_item_ids``,
       ``records``, ``get_run``, ``runs``;
     - evolution: ``record_round``, ``rounds``, ``next_round``, ``domain_lock``;
-    - operating points: ``set_operating_point``, ``operating_point``, ``operating_points``.
+    - operating points: ``set_operating_point``, ``operating_point``, ``operating_points``;
+    - user domains: ``add_user_domain``, ``user_domain``, ``user_domains``, ``remove_user_domain``.
     """
 
     @contextmanager

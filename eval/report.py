@@ -105,7 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     console = Console(stderr=True)
     try:
-        path = write_report(args.domain.strip().upper(), args.versions, args.out, db_url=args.db,
+        from anomalyclaw.userdata import resolve_domain_code
+
+        code = resolve_domain_code(args.domain, args.db)
+        path = write_report(code, args.versions, args.out, db_url=args.db,
                             top=args.top, images=not args.no_images, gallery=args.gallery,
                             gallery_max=args.gallery_max)
     except AnomalyClawError as exc:

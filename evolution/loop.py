@@ -257,7 +257,7 @@ def evolve_domain(code: str, *, rounds: int = 3, budget: int | None = None, dry_
     from evolution.reflector import make_reflector
 
     cfg = agent_config or AgentConfig()
-    domain = load_domain(code, data=data, data_root=data_root, seed=seed)
+    domain = load_domain(code, data=data, data_root=data_root, seed=seed, db_url=db_url)
     lm = None
     if cfg.backend != "policy":
         from anomalyclaw.backends import make_backend

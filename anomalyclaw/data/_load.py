@@ -14,7 +14,13 @@ from rich.console import Console
 
 from anomalyclaw.data._check import real_present
 from anomalyclaw.data._errors import DataError, DataMissingError
-from anomalyclaw.data._manifest import build_domain, normalize_code, upstream_entries, upstream_spec
+from anomalyclaw.data._manifest import (
+    DOMAIN_CODES,
+    build_domain,
+    normalize_code,
+    upstream_entries,
+    upstream_spec,
+)
 from anomalyclaw.data._paths import ENV_DATA, require_data_root, resolve_data_root
 from anomalyclaw.data._types import Domain
 from anomalyclaw.data.proxy import load_proxy
@@ -42,7 +48,7 @@ def load_real(code: str, data_root: Path | str | None = None) -> Domain:
 
 
 def load_domain(code: str, *, data: DataChoice = "auto", data_root: Path | str | None = None,
-                seed: int = 0, cache_dir: Path | None = None) -> Domain:
+                seed: int = 0, cache_dir: Path | None = None, db_url: str | None = None) -> Domain:
     """Load one benchmark domain as real data or as its embedded proxy.
 
     Args:
@@ -52,10 +58,20 @@ def load_domain(code: str, *, data: DataChoice = "auto", data_root: Path | str |
         data_root: folder that ``{DATA_ROOT}`` stands for; default ``$ANOMALYCLAW_DATA``.
         seed: proxy generation seed.
         cache_dir: proxy cache root; default ``$ANOMALYCLAW_HOME/cache``.
+        db_url: store holding registered user domains (a name other than D1..D12 is looked up there;
+            ``data`` does not apply to them).
 
     Returns:
         The Domain; every Item carries ``data_source`` ('real' or 'proxy').
     """
+    if str(code).strip().upper() not in DOMAIN_CODES:
+        from anomalyclaw.userdata import load_user_domain
+
+        domain = load_user_domain(str(code).strip(), db_url)
+        Console(stderr=True, highlight=False).print(
+            f"[bold cyan]{domain.spec.code}[/]: your images ({len(domain.items)} items, "
+            f"{len(domain.normal_pool)} normal references) from {domain.spec.source_dataset}")
+        return domain
     code = normalize_code(code)
     if data == "real":
         return load_real(code, data_root)
