@@ -165,3 +165,46 @@ def test_too_few_normals_and_taken_names(plain, tmp_path, capsys):
     assert domain_main(["add", "D9", str(plain)]) == 2
     assert run_main(["--domain", "nosuch", "--no-wandb"]) == 2
     assert "lab" in capsys.readouterr().err.split("choose from")[-1]
+
+
+def test_a_manifest_keeps_its_splits_and_refuses_escaping_paths(mvtec, tmp_path, capsys):
+    goods = sorted((mvtec / "train" / "good").iterdir())
+    tests = (
+        sorted((mvtec / "test" / "good").iterdir())[:4] + sorted((mvtec / "test" / "scratch").iterdir())[:4]
+    )
+    entries = [
+        {
+            "item_id": f"m{i}",
+            "domain_code": "X",
+            "query_path": str(p.relative_to(mvtec)),
+            "ref_paths": [str(g.relative_to(mvtec)) for g in goods[:3]],
+            "label": int("scratch" in str(p)),
+            "split": "test" if i % 2 else "dev",
+        }
+        for i, p in enumerate(tests)
+    ]
+    manifest = mvtec / "manifest.json"
+    manifest.write_text(json.dumps(entries))
+    assert domain_main(["add", "man", str(manifest)]) == 0
+    assert "manifest layout" in _rows(capsys)
+    from db import Store
+
+    row = Store().user_domain("man")
+    assert sorted(i["split"] for i in row["items"]) == ["dev"] * 4 + ["test"] * 4
+    assert all(len(i["ref_paths"]) == 3 for i in row["items"]) and len(row["normals"]) == 3
+    assert sum(t["label"] for t in row["truth"]) == 4
+    entries[0]["query_path"] = "../outside.png"
+    manifest.write_text(json.dumps(entries))
+    assert domain_main(["add", "man2", str(manifest)]) == 2
+    assert "leaves the folder" in " ".join(capsys.readouterr().err.split())
+
+
+def test_rulebook_and_report_take_a_registered_name(plain, tmp_path, capsys):
+    from anomalyclaw.rulebook._cli import main as rulebook_main
+    from eval.report import main as report_main
+
+    assert domain_main(["add", "lab", str(plain), "--description", "Lab samples."]) == 0
+    assert rulebook_main(["show", "lab"]) == 0
+    assert "lab-r0001" in _rows(capsys)
+    assert report_main(["--domain", "lab", "--out", str(tmp_path / "rep"), "--no-images"]) == 0
+    assert (tmp_path / "rep" / "report-lab-v0.html").is_file()
