@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help="run store URL (default: ANOMALYCLAW_DB_URL, else "
                    "$ANOMALYCLAW_HOME/anomalyclaw.db)")
     p.add_argument("--top", type=int, default=6, help="how many most-disagreeing items to show")
+    p.add_argument("--no-wandb", action="store_true", help="do not build or save the W&B Report")
     p.add_argument("--no-images", action="store_true", help="do not load the domain to embed query images")
     p.add_argument("--gallery", nargs="?", const="newest", metavar="RUN_ID",
                    help="append this run's evidence cards (no id: the domain's newest test run)")
@@ -114,14 +115,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AnomalyClawError as exc:
         console.print(f"[red]error:[/red] {exc}")
         return exc.exit_code
-    from eval.tracking import configure_wandb_env, wandb_disabled
-
-    if wandb_disabled() or configure_wandb_env() == "offline":
-        console.print("[dim]W&B Report skipped: offline (wandb-workspaces needs a W&B server)[/]")
-    else:
-        console.print("[dim]W&B Report: not built by this version; the HTML report is complete[/]")
+    _wandb_report(code, args, console)
     print(path.resolve())
     return 0
+
+
+def _wandb_report(code: str, args: argparse.Namespace, console: Console) -> None:
+    """Build the W&B Report; save it when W&B is online (a failure there never loses the HTML report)."""
+    from db import Store
+    from eval._report_data import gather
+    from eval._wandb_report import build_wandb_report, save_wandb_report
+    from eval.tracking import configure_wandb_env, wandb_disabled
+
+    if getattr(args, "no_wandb", False) or wandb_disabled() or configure_wandb_env() == "offline":
+        console.print("[dim]W&B Report not saved (W&B offline or disabled); the HTML report is complete[/]")
+        return
+    try:
+        report = build_wandb_report(gather(Store(args.db), code, args.versions, top=args.top))
+        console.print(f"W&B Report: {save_wandb_report(report)}")
+    except ImportError:
+        console.print("[yellow]W&B Report skipped: pip install 'anomalyclaw[report]' (wandb-workspaces)[/]")
+    except Exception as exc:  # noqa: BLE001 — the server's answer must not cost the user the HTML report
+        console.print(f"[yellow]W&B Report not saved: {type(exc).__name__}: {str(exc)[:200]}[/]")
 
 
 if __name__ == "__main__":
