@@ -22,8 +22,9 @@ def default_call_cache_dir() -> Path | None:
     chosen = os.environ.get("ANOMALYCLAW_CALL_CACHE")
     if chosen is not None:
         return None if chosen.strip().lower() in ("", "off", "0", "no") else Path(chosen).expanduser()
-    home = Path(os.environ.get("ANOMALYCLAW_HOME") or Path.home() / ".anomalyclaw").expanduser()
-    return home / "cache" / "calls"
+    from anomalyclaw.data._paths import home_dir
+
+    return home_dir() / "cache" / "calls"
 
 
 Backend = Literal["policy", "openai-compatible", "hf"]

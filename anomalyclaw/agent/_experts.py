@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +14,9 @@ MIN_NORMALS = 2
 
 def default_cache_dir() -> Path:
     """``$ANOMALYCLAW_HOME/cache/experts`` (default ``~/.anomalyclaw/cache/experts``)."""
-    home = Path(os.environ.get("ANOMALYCLAW_HOME", Path.home() / ".anomalyclaw"))
-    return home / "cache" / "experts"
+    from anomalyclaw.data._paths import home_dir
+
+    return home_dir() / "cache" / "experts"
 
 
 def fit_experts(

@@ -25,8 +25,9 @@ MIN_NORMALS = 2
 
 def domains_home() -> Path:
     """``$ANOMALYCLAW_HOME/domains`` (default ``~/.anomalyclaw/domains``)."""
-    home = Path(os.environ.get("ANOMALYCLAW_HOME") or Path.home() / ".anomalyclaw").expanduser()
-    return home / "domains"
+    from anomalyclaw.data._paths import home_dir
+
+    return home_dir() / "domains"
 
 
 @dataclass
