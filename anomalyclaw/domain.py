@@ -22,6 +22,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from anomalyclaw._console import cli_console
 from anomalyclaw.errors import AnomalyClawError, InputError
 
 
@@ -155,7 +156,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; 2 on bad input, with one line."""
     args = build_parser().parse_args(argv)
-    console = Console()
+    console = cli_console()
     try:
         return run(args, console)
     except AnomalyClawError as exc:

@@ -54,9 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code (2 on bad input or a locked domain, with a one-line message)."""
     args = build_parser().parse_args(argv)
-    from rich.console import Console
+    from anomalyclaw._console import cli_console
 
-    console = Console(stderr=True)
+    console = cli_console(stderr=True)
     try:
         from anomalyclaw._evolve_cli import execute
 

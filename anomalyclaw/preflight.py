@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.table import Table
 
+from anomalyclaw._console import cli_console
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line."""
@@ -63,7 +65,7 @@ def run_checks(base: str, model: str, timeout_s: float) -> list:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the checks and print the verdict table."""
     args = build_parser().parse_args(argv)
-    console = Console()
+    console = cli_console()
     if not args.base_url.startswith(("http://", "https://")):
         Console(stderr=True).print(f"[red]error:[/red] --base-url {args.base_url!r} is not an http(s) URL")
         return 2

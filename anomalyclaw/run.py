@@ -132,9 +132,9 @@ def make_config(args: argparse.Namespace) -> AgentConfig:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code (2 on bad input, with a one-line message)."""
     args = build_parser().parse_args(argv)
-    from rich.console import Console
+    from anomalyclaw._console import cli_console
 
-    console = Console(stderr=True)
+    console = cli_console(stderr=True)
     try:
         config = make_config(args)
         codes = _domains(args.domain, args.db)

@@ -24,6 +24,7 @@ from typing import Any
 
 from rich.console import Console
 
+from anomalyclaw._console import cli_console
 from anomalyclaw.errors import AnomalyClawError, InputError
 
 
@@ -104,7 +105,7 @@ def write_report(code: str, versions: Sequence[int] | None, out: Path, *, db_url
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; 0 ok, 2 bad input."""
     args = build_parser().parse_args(argv)
-    console = Console(stderr=True)
+    console = cli_console(stderr=True)
     try:
         from anomalyclaw.userdata import resolve_domain_code
 

@@ -16,7 +16,6 @@ Example::
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,8 +27,6 @@ from anomalyclaw.errors import AnomalyClawError, InputError
 from eval._render import print_table1, write_outputs
 from eval._sources import DirectorySource, RecordSource, default_source
 from eval._table1_core import compute_table1
-
-_PIPE_WIDTH = 140
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -101,11 +98,10 @@ def _source(args: argparse.Namespace) -> RecordSource:
 
 
 def _console() -> Console:
-    """Stdout console; when piped (no terminal, no COLUMNS) use a width that fits the table."""
-    console = Console()
-    if not console.is_terminal and "COLUMNS" not in os.environ:
-        console = Console(width=_PIPE_WIDTH)
-    return console
+    """Stdout console; when piped (no terminal, no COLUMNS) a width that fits the table."""
+    from anomalyclaw._console import cli_console
+
+    return cli_console()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
