@@ -11,6 +11,7 @@ raw fused score. Labels are never read.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,6 +25,16 @@ from eval.operating_point import decide, threshold_at_fpr
 
 METHOD = "held-out-normals"
 MIN_FIT_NORMALS = 2
+
+
+def files_fingerprint(paths: Sequence[Path]) -> str:
+    """A hash of the files' paths, sizes and modification times: a stored threshold is reused
+    only for the very same held-out normals."""
+    h = hashlib.sha1()
+    for p in paths:
+        st = Path(p).stat()
+        h.update(f"{p}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:16]
 
 
 def hold_out(domain: Domain, n: int) -> tuple[Domain, tuple[Path, ...], str | None]:
@@ -85,7 +96,8 @@ def operating_point(agent: Any, domain: Domain, held: tuple[Path, ...], version:
 
     code = domain.spec.code
     settings = {"calib_normals": len(held), "seed": args.seed, "data": args.data,
-                "max_normals": config.max_normals, "n_refs": config.n_refs_refutation}
+                "max_normals": config.max_normals, "n_refs": config.n_refs_refutation,
+                "normals": files_fingerprint(held), "experts": str(getattr(agent.experts, "key", ""))}
     key = (code, version, config.backend, config.model_name, args.fpr)
     if store is not None and (op := store.operating_point(*key)) is not None \
             and op.evidence.get("settings") == settings:

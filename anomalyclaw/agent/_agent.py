@@ -89,7 +89,8 @@ class Agent:
             temperature=config.temperature,
             max_tokens=config.max_tokens,
             cache=CallCache(config.call_cache) if config.call_cache is not None else None,
-            cache_tag=rulebook_fingerprint(self.rulebook),
+            # the rulebook and the fitted probes (the policy answers from them) decide answers too
+            cache_tag=f"{rulebook_fingerprint(self.rulebook)}|experts:{getattr(self.experts, 'key', '')}",
         )
         ref_counts = [len(i.ref_paths) for i in domain.items] or [config.n_refs_refutation]
         self.catalog = Catalog(self.spec, min(config.n_refs_refutation, min(ref_counts)), self.experts)

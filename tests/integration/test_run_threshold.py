@@ -47,3 +47,13 @@ def test_changing_the_target_fpr_changes_decisions_not_scores(tmp_path):
 def test_no_threshold_leaves_records_without_decisions(tmp_path):
     assert main([*QUICK, "--no-threshold", "--out", str(tmp_path / "o")]) == 0
     assert all(r.get("decision") is None and "threshold" not in r for r in _recs(tmp_path / "o").values())
+
+
+def test_a_stored_threshold_is_reused_for_the_same_settings(tmp_path, capsys):
+    assert main([*QUICK, "--out", str(tmp_path / "a")]) == 0
+    first = " ".join(capsys.readouterr().err.split())
+    assert main([*QUICK, "--out", str(tmp_path / "b")]) == 0
+    second = " ".join(capsys.readouterr().err.split())
+    assert "set from 12 held-out normals" in first and "(stored, 12 normals)" in second
+    assert main([*QUICK, "--calib-normals", "10", "--out", str(tmp_path / "c")]) == 0
+    assert "set from 10 held-out normals" in " ".join(capsys.readouterr().err.split())

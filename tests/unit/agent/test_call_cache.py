@@ -81,3 +81,24 @@ def test_a_damaged_entry_is_a_miss_and_is_replaced(brick_domain, brick_experts, 
         again, n_again, _ = _score(fake, brick_domain, brick_experts, tmp_path)
     assert n_again == 1 and _scores(again) == _scores(first)
     assert CallCache(tmp_path).get(entries[0].stem) is not None
+
+
+def test_probes_fitted_on_other_normals_do_not_share_answers(brick_domain, brick_experts, tmp_path):
+    """The offline policy answers from the fitted probes, so they are part of the key."""
+    from anomalyclaw.agent import fit_experts
+
+    fewer = brick_domain.model_copy(update={"normal_pool": brick_domain.normal_pool[:-2]})
+    other = fit_experts(fewer, cache_dir=tmp_path / "idx", device="cpu")
+    assert other.key != brick_experts.key
+
+    def stats(experts):
+        agent = Agent(AgentConfig(call_cache=tmp_path / "calls"), "Mortar lines are normal.", brick_domain,
+                      experts=experts)
+        recs = [agent.score(i) for i in brick_domain.items[:2]]
+        return recs, agent.caller.stats.snapshot()
+
+    _, first = stats(brick_experts)
+    _, same = stats(brick_experts)
+    _, changed = stats(other)
+    assert first.get("cache_hits", 0) == 0 and same["cache_hits"] == same["calls"]
+    assert changed.get("cache_hits", 0) == 0
