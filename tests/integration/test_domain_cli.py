@@ -208,3 +208,9 @@ def test_rulebook_and_report_take_a_registered_name(plain, tmp_path, capsys):
     assert "lab-r0001" in _rows(capsys)
     assert report_main(["--domain", "lab", "--out", str(tmp_path / "rep"), "--no-images"]) == 0
     assert (tmp_path / "rep" / "report-lab-v0.html").is_file()
+
+
+def test_a_symlink_that_stays_inside_the_folder_is_fine(plain, capsys):
+    os.symlink(plain / "normal" / "n_000.png", plain / "normal" / "again.png")
+    assert domain_main(["add", "linked", str(plain)]) == 0
+    assert "normal references: 7" in _rows(capsys)
